@@ -1,0 +1,153 @@
+"""Build the ``AppModel`` from loaded stacks: pure function of the CloudFormation it is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gate.intrinsics import literal, references
+from gate.model import AppModel, EnvBinding, Function, Resource, Stack, Trigger
+from gate.services import SERVICES, service_for_resource_type
+from gate.services.base import ServiceContext
+from gate.services.entry_points import entry_points
+
+_FUNCTION = "AWS::Lambda::Function"
+_ALIASES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
+
+
+def build_app_model(stacks: list[Stack]) -> AppModel:
+    exports = _exports(stacks)
+    resources: dict[str, Resource] = {}
+    functions: dict[str, Function] = {}
+    triggers: list[Trigger] = []
+    entries = []
+    warnings: list[str] = []
+    contexts = []
+    for stack in stacks:
+        stack_resources = _resources(stack)
+        resources.update({r.key: r for r in stack_resources.values()})
+        contexts.append((stack, stack_resources))
+    for stack, stack_resources in contexts:
+        stack_functions = {}
+        for logical_id, raw in (stack.template.get("Resources") or {}).items():
+            if isinstance(raw, dict) and raw.get("Type") == _FUNCTION:
+                fn = _function(stack, logical_id, raw, stack_resources, resources, exports)
+                stack_functions[logical_id] = fn
+                functions[fn.key] = fn
+        ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions))
+        for service in SERVICES.values():
+            triggers.extend(service.triggers(ctx))
+        entries.extend(entry_points(ctx))
+    return AppModel(stacks, functions, resources, triggers, entries, warnings)
+
+
+def _resources(stack: Stack) -> dict[str, Resource]:
+    out = {}
+    for logical_id, raw in (stack.template.get("Resources") or {}).items():
+        if not isinstance(raw, dict) or not isinstance(raw.get("Type"), str):
+            continue
+        props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
+        res = Resource(stack.name, logical_id, raw["Type"], props)
+        svc = service_for_resource_type(res.type)
+        if svc is not None:
+            res = Resource(stack.name, logical_id, res.type, props, svc.physical_names(res))
+        out[logical_id] = res
+    return out
+
+
+def _aliases(stack: Stack, functions: dict[str, Function]) -> dict[str, str]:
+    out = {}
+    for logical_id, raw in (stack.template.get("Resources") or {}).items():
+        if isinstance(raw, dict) and raw.get("Type") in _ALIASES:
+            for ref, _attr in references((raw.get("Properties") or {}).get("FunctionName")):
+                if ref in functions:
+                    out[logical_id] = ref
+    return out
+
+
+def _exports(stacks: list[Stack]) -> dict[str, tuple[str, Any]]:
+    """Export name -> (stack name, exported value), for ``Fn::ImportValue`` across CDK stacks."""
+    out = {}
+    for stack in stacks:
+        for output in (stack.template.get("Outputs") or {}).values():
+            if not isinstance(output, dict):
+                continue
+            name = literal((output.get("Export") or {}).get("Name"))
+            if name:
+                out[name] = (stack.name, output.get("Value"))
+    return out
+
+
+def _function(stack: Stack, logical_id: str, raw: dict[str, Any], stack_resources: dict[str, Resource],
+              all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]]) -> Function:
+    props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
+    metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
+    runtime = literal(props.get("Runtime")) or ""
+    handler = literal(props.get("Handler")) or ""
+    construct_path = literal(metadata.get("aws:cdk:path"))
+    env_vars = ((props.get("Environment") or {}).get("Variables") or {}) if isinstance(
+        props.get("Environment"), dict) else {}
+    env = {name: _env_binding(stack, name, value, stack_resources, all_resources, exports)
+           for name, value in env_vars.items()} if isinstance(env_vars, dict) else {}
+    code_dir, reason = _code_location(stack, logical_id, props, metadata)
+    if props.get("PackageType") == "Image":
+        reason = "container image function (PackageType: Image)"
+    elif not runtime.startswith("python3"):
+        reason = f"runtime {runtime or 'unknown'} is not Python"
+    elif not handler:
+        reason = "no Handler"
+    elif construct_path and "BucketNotificationsHandler" in construct_path:
+        reason = "CDK-internal bucket notifications handler"
+    handler_file = handler_function = None
+    if handler and "." in handler:
+        module, _, handler_function = handler.rpartition(".")
+        handler_file = module.replace(".", "/") + ".py" if "/" not in module else module + ".py"
+    elif reason is None:
+        reason = f"handler {handler!r} is not of the form module.function"
+    return Function(stack.name, logical_id, runtime, handler, code_dir, handler_file, handler_function, env,
+                    construct_path, reason)
+
+
+def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadata: dict[str, Any]
+                   ) -> tuple[Path | None, str | None]:
+    if logical_id in stack.code_dirs:
+        return stack.code_dirs[logical_id], None
+    asset = literal(metadata.get("aws:asset:path"))
+    if asset and metadata.get("aws:asset:property") in (None, "Code"):
+        return (stack.base_dir / asset).resolve(), None
+    code = props.get("Code") if isinstance(props.get("Code"), dict) else {}
+    if "ZipFile" in code:
+        return None, "inline code (Code.ZipFile) is not analysed"
+    return None, "code is not available locally (no asset directory or CodeUri)"
+
+
+def _env_binding(stack: Stack, name: str, value: Any, stack_resources: dict[str, Resource],
+                 all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]]) -> EnvBinding:
+    if isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:
+        export = exports.get(literal(value["Fn::ImportValue"]) or "")
+        if export:
+            other_stack, exported = export
+            other = {k.split("/", 1)[1]: r for k, r in all_resources.items() if r.stack == other_stack}
+            ref = _service_reference(exported, other)
+            if ref:
+                return EnvBinding(name, value, ref[0].key, ref[1], None)
+        return EnvBinding(name, value, None, None, None)
+    ref = _service_reference(value, stack_resources)
+    if ref:
+        return EnvBinding(name, value, ref[0].key, ref[1], None)
+    text = literal(value)
+    if text is not None:
+        for res in all_resources.values():
+            svc = service_for_resource_type(res.type)
+            if svc is not None and svc.name_matches(res, text):
+                return EnvBinding(name, value, res.key, "physical-name", text)
+    return EnvBinding(name, value, None, None, text)
+
+
+def _service_reference(value: Any, resources: dict[str, Resource]) -> tuple[Resource, str] | None:
+    """The first referenced resource that a service module owns (buckets, tables, queues, topics)."""
+    for logical, attr in references(value):
+        res = resources.get(logical)
+        if res is not None and service_for_resource_type(res.type) is not None:
+            return res, attr
+    return None

@@ -1,0 +1,204 @@
+"""Turn what the user points at into CloudFormation ``Stack`` objects.
+
+Three inputs are accepted: a SAM/CloudFormation project directory, an explicit template file, and
+a synthesized CDK cloud assembly (``cdk.out``). YAML and JSON are decoded by cfn-lint's decoder,
+which understands short-form tags, rejects duplicate keys and reports line numbers; SAM is
+translated offline by aws-sam-translator so that the rest of the engine only sees plain
+CloudFormation.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from gate.errors import GateInputError
+from gate.model import Stack
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+_PLACEHOLDER_BUCKET = "flowgate-local-code"
+
+
+def load_input(path: Path, template: Path | None = None) -> list[Stack]:
+    """Resolve the scan target into stacks; raise ``GateInputError`` with a location otherwise."""
+    if template is not None:
+        if not template.is_file():
+            raise GateInputError("template file not found", str(template))
+        return [load_template_file(template)]
+    if not path.exists():
+        raise GateInputError("no such file or directory", str(path))
+    if path.is_file():
+        if path.name == "manifest.json":
+            return load_cloud_assembly(path.parent)
+        return [load_template_file(path)]
+    if (path / "manifest.json").is_file():
+        return load_cloud_assembly(path)
+    for name in TEMPLATE_NAMES:
+        if (path / name).is_file():
+            return [load_template_file(path / name)]
+    if (path / "cdk.out" / "manifest.json").is_file():
+        return load_cloud_assembly(path / "cdk.out")
+    raise GateInputError(
+        f"no template found (looked for {', '.join(TEMPLATE_NAMES)}, cdk.out/manifest.json)", str(path)
+    )
+
+
+def decode_template(path: Path) -> dict[str, Any]:
+    """Decode YAML or JSON CloudFormation, with located errors."""
+    # cfn-lint logs parse problems itself; we report them ourselves, once.
+    logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
+    from cfnlint.decode import decode
+
+    try:
+        tpl, matches = decode(str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GateInputError(f"cannot read template: {exc}", str(path)) from None
+    if matches:
+        first = matches[0]
+        where = f"{path}:{first.linenumber}:{first.columnnumber}"
+        raise GateInputError(f"template does not parse: {first.message}", where)
+    if not isinstance(tpl, dict):
+        raise GateInputError("template is not a mapping", str(path))
+    resources = tpl.get("Resources")
+    if not isinstance(resources, dict) or not resources:
+        raise GateInputError("template has no Resources section", str(path))
+    return _plain(tpl)
+
+
+def _plain(value: Any) -> Any:
+    """Drop cfn-lint's node subclasses (str_node, dict_node) so data is plain and picklable."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def is_sam(template: dict[str, Any]) -> bool:
+    transform = template.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return SAM_TRANSFORM in names
+
+
+def load_template_file(path: Path, name: str | None = None) -> Stack:
+    path = path.resolve()
+    tpl = decode_template(path)
+    stack_name = name or path.parent.name or "Stack"
+    if is_sam(tpl):
+        translated, code_dirs = translate_sam(tpl, path)
+        return Stack(stack_name, translated, path, path.parent, code_dirs, origin="sam")
+    return Stack(stack_name, tpl, path, path.parent, origin="cloudformation")
+
+
+# --- SAM -------------------------------------------------------------------------------------
+
+_SAM_FUNCTION = "AWS::Serverless::Function"
+
+
+def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Translate SAM to CloudFormation offline.
+
+    The translator insists on ``s3://`` code locations, so every local ``CodeUri`` is swapped for a
+    placeholder whose key is the function's logical ID, and the mapping is kept aside.
+    """
+    tpl = copy.deepcopy(template)
+    globals_fn = (tpl.get("Globals") or {}).get("Function") or {}
+    code_dirs: dict[str, Path] = {}
+    for logical_id, res in (tpl.get("Resources") or {}).items():
+        if not isinstance(res, dict) or res.get("Type") != _SAM_FUNCTION:
+            continue
+        props = res.setdefault("Properties", {})
+        if not isinstance(props, dict):
+            raise GateInputError(f"Properties of {logical_id} is not a mapping", str(path))
+        if props.get("PackageType", globals_fn.get("PackageType")) == "Image" or "InlineCode" in props:
+            continue
+        code_uri = props.get("CodeUri", globals_fn.get("CodeUri"))
+        if isinstance(code_uri, str) and not code_uri.startswith("s3://"):
+            code_dirs[logical_id] = (path.parent / code_uri).resolve()
+        elif code_uri is None:
+            # SAM CLI treats a missing CodeUri as the template's directory.
+            code_dirs[logical_id] = path.parent.resolve()
+        else:
+            continue
+        props["CodeUri"] = f"s3://{_PLACEHOLDER_BUCKET}/{logical_id}"
+
+    _translate_nested_code_uri_globals(tpl)
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.arn_generator import ArnGenerator
+    from samtranslator.translator.translator import Translator
+
+    # The translator otherwise asks boto3 for a region; SAM CLI sets it the same way. No AWS call.
+    ArnGenerator.BOTO_SESSION_REGION_NAME = "us-east-1"
+
+    logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
+    try:
+        # A region-only session: the translator reads the region from it and never calls AWS.
+        session = boto3.session.Session(region_name="us-east-1")
+        translated = Translator(managed_policy_map={}, sam_parser=Parser(), boto_session=session).translate(
+            sam_template=tpl,
+            parameter_values={"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
+                              "AWS::Partition": "aws", "AWS::StackName": path.parent.name or "stack"},
+            get_managed_policy_map=lambda: {},
+        )
+    except Exception as exc:  # the translator raises many exception types for user errors
+        raise GateInputError(f"SAM translation failed: {_sam_error_text(exc)}", str(path)) from None
+    return translated, code_dirs
+
+
+def _translate_nested_code_uri_globals(tpl: dict[str, Any]) -> None:
+    """A Globals CodeUri would be re-applied to every function by the translator; drop it."""
+    globals_fn = (tpl.get("Globals") or {}).get("Function")
+    if isinstance(globals_fn, dict):
+        globals_fn.pop("CodeUri", None)
+
+
+def _sam_error_text(exc: Exception) -> str:
+    causes = getattr(exc, "causes", None)
+    if causes:
+        return "; ".join(str(getattr(c, "message", c)) for c in causes)
+    return str(getattr(exc, "message", exc)) or type(exc).__name__
+
+
+# --- CDK cloud assembly ------------------------------------------------------------------------
+
+
+def load_cloud_assembly(directory: Path) -> list[Stack]:
+    directory = directory.resolve()
+    manifest_path = directory / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GateInputError(f"cannot read cloud assembly manifest: {exc}", str(manifest_path)) from None
+    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+    if not isinstance(artifacts, dict):
+        raise GateInputError("manifest has no artifacts", str(manifest_path))
+    stacks: list[Stack] = []
+    for artifact_id, artifact in artifacts.items():
+        if not isinstance(artifact, dict):
+            continue
+        if artifact.get("type") == "cdk:cloud-assembly":
+            nested_dir = (artifact.get("properties") or {}).get("directoryName")
+            if nested_dir and (directory / nested_dir / "manifest.json").is_file():
+                stacks.extend(load_cloud_assembly(directory / nested_dir))  # CDK stages
+            continue
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        template_file = (artifact.get("properties") or {}).get("templateFile")
+        if not isinstance(template_file, str):
+            raise GateInputError(f"stack {artifact_id} has no templateFile", str(manifest_path))
+        tpl_path = directory / template_file
+        if not tpl_path.is_file():
+            raise GateInputError(f"template of stack {artifact_id} is missing", str(tpl_path))
+        tpl = decode_template(tpl_path)
+        stack_name = artifact.get("displayName") or artifact_id
+        stacks.append(Stack(str(stack_name), tpl, tpl_path, directory, origin="cdk"))
+    if not stacks:
+        raise GateInputError("cloud assembly contains no CloudFormation stacks", str(manifest_path))
+    return stacks

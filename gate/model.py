@@ -1,0 +1,131 @@
+"""The application model: what the infrastructure says about functions, resources and triggers.
+
+Everything here is plain data produced from CloudFormation by ``gate.appmodel``; later stages
+(plan, instrument, findings) read it but never reach back into templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One CloudFormation template after loading (and SAM translation when needed)."""
+
+    name: str
+    template: dict[str, Any]
+    template_path: Path
+    # Directory that relative code locations (CodeUri, aws:asset:path) are resolved against.
+    base_dir: Path
+    # Logical ID -> local code directory, for code locations the loader already knows
+    # (SAM CodeUri values replaced by placeholders before translation).
+    code_dirs: dict[str, Path] = field(default_factory=dict)
+    origin: str = "cloudformation"  # "sam" | "cloudformation" | "cdk"
+
+
+@dataclass(frozen=True)
+class Resource:
+    stack: str
+    logical_id: str
+    type: str
+    properties: dict[str, Any]
+    # Names this resource may be known by at runtime (BucketName, TableName, QueueName, ...).
+    physical_names: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.stack}/{self.logical_id}"
+
+
+@dataclass(frozen=True)
+class EnvBinding:
+    """An environment variable of a function and what it names."""
+
+    name: str
+    raw: Any
+    resource: str | None  # Resource.key, when the value references (or names) a resource
+    attribute: str | None  # Ref, Arn, StreamArn, QueueUrl, ... or "physical-name"
+    literal: str | None  # the plain string value, when there is one
+
+    def describe(self) -> str:
+        if self.resource:
+            return f"{self.name} -> {self.resource.split('/', 1)[1]} ({self.attribute})"
+        if self.literal is not None:
+            return f"{self.name} = {self.literal!r}"
+        return f"{self.name} (unresolved)"
+
+
+@dataclass(frozen=True)
+class Function:
+    stack: str
+    logical_id: str
+    runtime: str
+    handler: str
+    code_dir: Path | None
+    handler_file: str | None  # relative to code_dir, e.g. "handlers/app.py"
+    handler_function: str | None
+    env: dict[str, EnvBinding]
+    construct_path: str | None = None
+    skipped_reason: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.stack}/{self.logical_id}"
+
+    @property
+    def analysable(self) -> bool:
+        return self.skipped_reason is None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """``source`` (a resource key) invokes ``function`` (a function key) with ``service``'s event."""
+
+    service: str  # "s3", "sqs", "sns", "dynamodb"
+    source: str
+    function: str
+    events: tuple[str, ...] = ()  # e.g. ("s3:ObjectCreated:*",)
+    prefix: str | None = None
+    suffix: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # e.g. {"StreamViewType": "NEW_IMAGE"}
+    via: str = ""  # the CloudFormation resource that declares the edge
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """An untrusted way into a function: API Gateway REST/HTTP APIs, function URLs."""
+
+    kind: str  # "Api" | "HttpApi" | "FunctionUrl"
+    function: str
+    via: str
+
+
+@dataclass
+class AppModel:
+    stacks: list[Stack]
+    functions: dict[str, Function]
+    resources: dict[str, Resource]
+    triggers: list[Trigger]
+    entry_points: list[EntryPoint]
+    warnings: list[str] = field(default_factory=list)
+
+    def analysable_functions(self) -> list[Function]:
+        return [f for f in self.functions.values() if f.analysable]
+
+    def skipped_functions(self) -> list[Function]:
+        return [f for f in self.functions.values() if not f.analysable]
+
+    def entry_kinds(self, function_key: str) -> list[str]:
+        return sorted({e.kind for e in self.entry_points if e.function == function_key})
+
+    def triggers_from(self, resource_key: str) -> list[Trigger]:
+        return [t for t in self.triggers if t.source == resource_key]
+
+    def display_name(self, key: str) -> str:
+        """Logical ID alone when it is unambiguous across stacks, else ``Stack/LogicalId``."""
+        stack, _, logical = key.partition("/")
+        clashes = [k for k in [*self.functions, *self.resources] if k.partition("/")[2] == logical]
+        return logical if len(clashes) <= 1 else key

@@ -1,0 +1,108 @@
+"""Amazon S3: bucket notifications to Lambda, object writes, and the S3 event shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gate.model import Resource, Trigger
+from gate.services.base import Service, ServiceContext, SubResource, WriteApi
+
+_BUCKET = ("AWS::S3::Bucket",)
+_UPLOAD = ("Filename", "Bucket", "Key", "ExtraArgs", "Callback", "Config")
+_UPLOAD_FILEOBJ = ("Fileobj", "Bucket", "Key", "ExtraArgs", "Callback", "Config")
+
+
+class S3(Service):
+    name = "s3"
+    resource_types = _BUCKET
+    physical_name_properties = ("BucketName",)
+    sub_resources = (
+        SubResource("Bucket", ("name",), target="name", parent="resource"),
+        SubResource("Object", ("bucket_name", "key"), target="bucket_name", parent="resource", key="key"),
+        SubResource("Object", ("key",), target=None, parent="Bucket", key="key"),
+    )
+    writes = (
+        WriteApi("s3", "client", "put_object", (), "s3:ObjectCreated:Put", target="Bucket", key="Key"),
+        WriteApi("s3", "client", "upload_file", _UPLOAD, "s3:ObjectCreated:Put", target="Bucket", key="Key"),
+        WriteApi("s3", "client", "upload_fileobj", _UPLOAD_FILEOBJ, "s3:ObjectCreated:Put",
+                 target="Bucket", key="Key"),
+        WriteApi("s3", "Bucket", "put_object", (), "s3:ObjectCreated:Put", key="Key"),
+        WriteApi("s3", "Bucket", "upload_file", ("Filename", "Key", "ExtraArgs", "Callback", "Config"),
+                 "s3:ObjectCreated:Put", key="Key"),
+        WriteApi("s3", "Bucket", "upload_fileobj", ("Fileobj", "Key", "ExtraArgs", "Callback", "Config"),
+                 "s3:ObjectCreated:Put", key="Key"),
+        WriteApi("s3", "Object", "put", (), "s3:ObjectCreated:Put", key_from_receiver=True),
+        WriteApi("s3", "Object", "upload_file", ("Filename", "ExtraArgs", "Callback", "Config"),
+                 "s3:ObjectCreated:Put", key_from_receiver=True),
+        WriteApi("s3", "Object", "upload_fileobj", ("Fileobj", "ExtraArgs", "Callback", "Config"),
+                 "s3:ObjectCreated:Put", key_from_receiver=True),
+    )
+
+    def name_matches(self, resource: Resource, literal: str) -> bool:
+        return any(literal in (n, f"arn:aws:s3:::{n}") for n in resource.physical_names)
+
+    def triggers(self, ctx: ServiceContext) -> list[Trigger]:
+        found: list[Trigger] = []
+        for res in ctx.resources.values():
+            if res.type == "AWS::S3::Bucket":
+                config = res.properties.get("NotificationConfiguration") or {}
+                for entry in _as_list(config.get("LambdaConfigurations")):
+                    found.extend(self._edge(ctx, res, entry.get("Function"), entry.get("Event"),
+                                            ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules"),
+                                            via=res.logical_id))
+            elif res.type == "Custom::S3BucketNotifications":  # CDK's add_event_notification
+                bucket = ctx.resource_of(res.properties.get("BucketName"), _BUCKET)
+                config = res.properties.get("NotificationConfiguration") or {}
+                for entry in _as_list(config.get("LambdaFunctionConfigurations")):
+                    if bucket is None:
+                        continue
+                    events = entry.get("Events") or []
+                    rules = ((entry.get("Filter") or {}).get("Key") or {}).get("FilterRules")
+                    found.extend(self._edge(ctx, bucket, entry.get("LambdaFunctionArn"), events, rules,
+                                            via=res.logical_id))
+        return found
+
+    def _edge(self, ctx: ServiceContext, bucket: Resource, function_ref: Any, events: Any, rules: Any,
+              via: str) -> list[Trigger]:
+        fn = ctx.function_of(function_ref)
+        if fn is None:
+            return []
+        prefix = suffix = None
+        for rule in _as_list(rules):
+            name = str(rule.get("Name", "")).lower()
+            value = rule.get("Value")
+            if isinstance(value, str):
+                if name == "prefix":
+                    prefix = value
+                elif name == "suffix":
+                    suffix = value
+        event_list = tuple(e for e in (events if isinstance(events, list) else [events]) if isinstance(e, str))
+        return [Trigger("s3", bucket.key, ctx.functions[fn].key, event_list, prefix, suffix, via=via)]
+
+    def event_fires(self, api: WriteApi, trigger: Trigger) -> bool:
+        return any(_event_covers(pattern, api.event) for pattern in trigger.events)
+
+    def event_expression(self, api, trigger, resource, item_keys):
+        key = "_recv.key" if api.key_from_receiver else "Key"
+        name = resource.physical_names[0] if resource.physical_names else resource.logical_id
+        event_name = api.event.removeprefix("s3:")
+        return (
+            '{"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", '
+            f'"eventName": {event_name!r}, '
+            f'"s3": {{"bucket": {{"name": {name!r}, "arn": {"arn:aws:s3:::" + name!r}}}, '
+            f'"object": {{"key": {key}, "size": 0}}}}}}]}}'
+        )
+
+
+def _event_covers(pattern: str, event: str) -> bool:
+    """``s3:ObjectCreated:*`` covers ``s3:ObjectCreated:Put``; exact names match themselves."""
+    if pattern.endswith("*"):
+        return event.startswith(pattern[:-1])
+    return pattern == event
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+SERVICE = S3()
