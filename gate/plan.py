@@ -1,0 +1,314 @@
+"""The instrumentation plan: which SDK call fires which trigger, and why.
+
+For each function code root we find the SDK writes (and the SDK calls that are sources or sinks
+themselves), resolve each write's target resource in the context of every Lambda function that
+runs that code, match it to the triggers of that resource, and evaluate S3 key filters. Every
+decision is recorded so ``--explain`` can show it; an unresolvable target keeps its edges, labelled.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gate.errors import GateInputError
+from gate.model import AppModel, Function, Resource, Trigger
+from gate.pysource import UNKNOWN, CodeRoot, Handle, ModuleIndex, Sym, call_argument, resolve_handle, resolve_str
+from gate.services import SERVICES, WriteApi, write_api
+
+_SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".venv", "venv", ".tox"}
+
+# SDK calls that are taint sources or sinks themselves, rewritten into modelled helper calls.
+# (service, receiver kind, method) -> helper name in flowgate_sdk.
+SDK_HELPERS: dict[tuple[str, str, str], str] = {
+    ("s3", "client", "list_objects"): "s3_list_objects",
+    ("s3", "client", "list_objects_v2"): "s3_list_objects",
+    ("s3", "BucketObjects", "all"): "s3_list_objects",
+    ("s3", "BucketObjects", "filter"): "s3_list_objects",
+    ("dynamodb", "client", "scan"): "dynamodb_scan",
+    ("dynamodb", "client", "query"): "dynamodb_query",
+    ("dynamodb", "Table", "scan"): "dynamodb_scan",
+    ("dynamodb", "Table", "query"): "dynamodb_query",
+}
+
+
+@dataclass(frozen=True)
+class Edge:
+    trigger: Trigger
+    confidence: str  # "resolved" | "unresolved"
+    note: str
+
+
+@dataclass
+class WriteSite:
+    id: int
+    root: CodeRootPlan
+    module: ModuleIndex
+    call: ast.Call
+    scope_name: str
+    api: WriteApi
+    handle: Handle
+    target_sym: Sym
+    key_sym: Sym | None
+    item_keys: list[str] | None
+    edges: list[Edge] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> Path:
+        return self.module.path
+
+    @property
+    def line(self) -> int:
+        return self.call.lineno
+
+    @property
+    def hop_name(self) -> str:
+        return f"hop_{self.id}_{self.api.service}_{self.api.method}"
+
+
+@dataclass
+class SdkSite:
+    module: ModuleIndex
+    call: ast.Call
+    helper: str
+    label: str
+
+
+@dataclass
+class CodeRootPlan:
+    directory: Path
+    package: str
+    files: list[Path]
+    functions: list[Function]
+    index: CodeRoot
+    writes: list[WriteSite] = field(default_factory=list)
+    sdk_sites: list[SdkSite] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    roots: list[CodeRootPlan]
+    writes: list[WriteSite]
+
+    def root_of(self, function_key: str) -> CodeRootPlan | None:
+        for root in self.roots:
+            if any(f.key == function_key for f in root.functions):
+                return root
+        return None
+
+
+def build_plan(model: AppModel) -> Plan:
+    roots: dict[Path, CodeRootPlan] = {}
+    for fn in model.analysable_functions():
+        assert fn.code_dir is not None
+        if not fn.code_dir.is_dir():
+            raise GateInputError(f"code directory of function {fn.logical_id} does not exist: {fn.code_dir}",
+                                 _template_of(model, fn))
+        root = roots.get(fn.code_dir)
+        if root is None:
+            files, excluded = python_files(fn.code_dir)
+            package = _package_name(fn.code_dir, len(roots))
+            root = CodeRootPlan(fn.code_dir, package, files, [], CodeRoot(fn.code_dir, files), excluded=excluded)
+            roots[fn.code_dir] = root
+        _check_handler(model, fn, root)
+        root.functions.append(fn)
+    writes: list[WriteSite] = []
+    for root in roots.values():
+        for path in root.files:
+            module = root.index.module(root.index.dotted_name(path))
+            if module is None:
+                continue
+            _scan_module(model, root, module, writes)
+    return Plan(list(roots.values()), writes)
+
+
+def _template_of(model: AppModel, fn: Function) -> str:
+    for stack in model.stacks:
+        if stack.name == fn.stack:
+            return f"{stack.template_path} (resource {fn.logical_id})"
+    return fn.logical_id
+
+
+def _package_name(directory: Path, n: int) -> str:
+    stem = re.sub(r"\W+", "_", directory.name).strip("_").lower() or "code"
+    return f"fgpkg_{n}_{stem}"[:60]
+
+
+def python_files(directory: Path) -> tuple[list[Path], list[str]]:
+    """Application ``.py`` files of a code root; vendored packages (those with dist-info) are left out."""
+    vendored: set[str] = set()
+    for info in list(directory.glob("*.dist-info")) + list(directory.glob("*.egg-info")):
+        top = info / "top_level.txt"
+        if top.is_file():
+            vendored.update(line.strip() for line in top.read_text(errors="replace").splitlines() if line.strip())
+        record = info / "RECORD"
+        if record.is_file():
+            for line in record.read_text(errors="replace").splitlines():
+                first = line.split(",", 1)[0].split("/", 1)[0]
+                if first and not first.endswith((".dist-info", ".egg-info")) and first != "..":
+                    vendored.add(first.removesuffix(".py"))
+    files: list[Path] = []
+    excluded = sorted(vendored)
+    seen: set[Path] = set()
+    for path in sorted(directory.rglob("*.py")):
+        rel = path.relative_to(directory)
+        if any(part in _SKIP_DIRS or part.startswith(".") or part.endswith((".dist-info", ".egg-info"))
+               for part in rel.parts[:-1]):
+            continue
+        if rel.parts[0].removesuffix(".py") in vendored:
+            continue
+        real = path.resolve()
+        if real in seen or not path.is_file():
+            continue
+        seen.add(real)
+        files.append(path)
+    return files, excluded
+
+
+def _check_handler(model: AppModel, fn: Function, root: CodeRootPlan) -> None:
+    assert fn.handler_file and fn.handler_function
+    where = _template_of(model, fn)
+    path = root.directory / fn.handler_file
+    if not path.is_file():
+        raise GateInputError(f"handler module {fn.handler_file} of function {fn.logical_id} not found in "
+                             f"{root.directory}", where)
+    module = root.index.module(root.index.dotted_name(path))
+    if module is None:
+        raise GateInputError(f"handler module {fn.handler_file} is not importable Python", where)
+    defined = {n.name for n in module.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    assigned = set(module.module_scope.assigns) | set(module.imports)
+    if fn.handler_function not in defined | assigned:
+        raise GateInputError(f"handler function {fn.handler_function!r} of function {fn.logical_id} is not "
+                             f"defined in {path}", where)
+
+
+def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, writes: list[WriteSite]) -> None:
+    for call, scope in module.calls:
+        f = call.func
+        if not isinstance(f, ast.Attribute):
+            continue
+        handle = resolve_handle(f.value, scope)
+        if handle is None:
+            continue
+        helper = SDK_HELPERS.get((handle.service, handle.kind, f.attr))
+        if helper is not None:
+            root.sdk_sites.append(SdkSite(module, call, helper, f"{handle.service}.{f.attr}"))
+            continue
+        api = write_api(handle.service, handle.kind, f.attr)
+        if api is None:
+            continue
+        params = api.params
+        target_sym = resolve_str(call_argument(call, params, api.target), scope) if api.target else (
+            handle.target or UNKNOWN)
+        if api.key_from_receiver:
+            key_sym = handle.key or UNKNOWN
+        elif api.key:
+            key_sym = resolve_str(call_argument(call, params, api.key), scope)
+        else:
+            key_sym = None
+        item = call_argument(call, params, "Item")
+        item_keys = [k.value for k in item.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)] \
+            if isinstance(item, ast.Dict) and all(isinstance(k, ast.Constant) for k in item.keys) else None
+        site = WriteSite(len(writes) + 1, root, module, call, scope.name, api, handle, target_sym, key_sym, item_keys)
+        _resolve_edges(model, root, site)
+        root.writes.append(site)
+        writes.append(site)
+
+
+def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None:
+    service = SERVICES[site.api.service]
+    seen: dict[tuple[str, str], Edge] = {}
+    for fn in root.functions:
+        resources, how = _target_resources(model, fn, site.api.service, site.target_sym)
+        resolved = how.startswith("resolved")
+        site.decisions.append(f"in {fn.logical_id}: target {site.target_sym.describe()} -> {how}")
+        for res in resources:
+            for trig in model.triggers_from(res.key):
+                if trig.service != site.api.service:
+                    continue
+                if not service.event_fires(site.api, trig):
+                    site.decisions.append(f"{_name(trig)}: {site.api.event} is not one of {list(trig.events)}; "
+                                          "no edge")
+                    continue
+                verdict, note = _s3_filter(trig, site.key_sym)
+                if verdict == "no":
+                    site.decisions.append(f"{_name(trig)}: pruned, {note}")
+                    continue
+                confidence = "resolved" if resolved and verdict == "yes" else "unresolved"
+                reason = note if verdict != "yes" else ("target resolved" if resolved else how)
+                edge = Edge(trig, confidence, reason)
+                prev = seen.get((trig.source, trig.function))
+                if prev is None or (prev.confidence == "unresolved" and confidence == "resolved"):
+                    seen[(trig.source, trig.function)] = edge
+    site.edges = list(seen.values())
+    for edge in site.edges:
+        site.decisions.append(f"edge -> {_name(edge.trigger)} [{edge.confidence}: {edge.note}]")
+
+
+def _name(trig: Trigger) -> str:
+    return f"{trig.source.split('/', 1)[1]} -> {trig.function.split('/', 1)[1]}"
+
+
+def _target_resources(model: AppModel, fn: Function, service: str, sym: Sym) -> tuple[list[Resource], str]:
+    """Resources of ``service`` that ``sym`` may denote when running as ``fn``, and how we know."""
+    candidates = [r for r in model.resources.values() if getattr(SERVICES.get(service), "resource_types", ())
+                  and r.type in SERVICES[service].resource_types]
+    exact = sym.exact()
+    if exact is not None:
+        hits = [r for r in candidates if SERVICES[service].name_matches(r, exact)]
+        if hits:
+            return hits, f"resolved (literal name {exact!r})"
+        return [], f"resolved to {exact!r}, which names no {service} resource of this app (no trigger)"
+    envs = [sym] if sym.kind == "env" else [p for p in sym.parts if p.kind == "env"]
+    for env_sym in envs:
+        binding = fn.env.get(env_sym.env or "")
+        if binding is not None and binding.resource:
+            res = model.resources[binding.resource]
+            if res in candidates:
+                return [res], f"resolved (env {binding.describe()})"
+        if binding is not None and binding.literal is not None:
+            hits = [r for r in candidates if SERVICES[service].name_matches(r, binding.literal)]
+            if hits:
+                return hits, f"resolved (env {binding.name} = {binding.literal!r})"
+            return [], f"resolved (env {binding.name} = {binding.literal!r} names no {service} resource)"
+        if binding is None and sym.kind == "env":
+            if env_sym.default is None:
+                return [], f"resolved (env {env_sym.env} is not set on {fn.logical_id}: no target there)"
+            inner, how = _target_resources(model, fn, service, env_sym.default)
+            return inner, f"env {env_sym.env} not set on {fn.logical_id}; default: {how}"
+    return candidates, f"unresolved ({sym.describe()}): any {service} resource"
+
+
+def _s3_filter(trig: Trigger, key: Sym | None) -> tuple[str, str]:
+    """Does an S3 key satisfy the trigger's prefix/suffix rules: 'yes', 'no' or 'maybe'."""
+    if trig.prefix is None and trig.suffix is None:
+        return "yes", "no key filter"
+    if key is None:
+        return "maybe", "key unknown"
+    verdicts = []
+    exact = key.exact()
+    if trig.prefix is not None:
+        known = exact if exact is not None else key.prefix()
+        if known.startswith(trig.prefix):
+            verdicts.append(("yes", f"key prefix {known[:40]!r} matches prefix {trig.prefix!r}"))
+        elif exact is None and trig.prefix.startswith(known):
+            verdicts.append(("maybe", f"key prefix {known!r} may match prefix {trig.prefix!r}"))
+        else:
+            verdicts.append(("no", f"key {known!r}... cannot match prefix {trig.prefix!r}"))
+    if trig.suffix is not None:
+        known = exact if exact is not None else key.suffix()
+        if known.endswith(trig.suffix):
+            verdicts.append(("yes", f"key suffix {known[-40:]!r} matches suffix {trig.suffix!r}"))
+        elif exact is None and trig.suffix.endswith(known):
+            verdicts.append(("maybe", f"key suffix {known!r} may match suffix {trig.suffix!r}"))
+        else:
+            verdicts.append(("no", f"key ...{known!r} cannot match suffix {trig.suffix!r}"))
+    for wanted in ("no", "maybe"):
+        for verdict, note in verdicts:
+            if verdict == wanted:
+                return verdict, note
+    return "yes", "; ".join(note for _v, note in verdicts)
