@@ -22,7 +22,6 @@ from pathlib import Path
 
 from gate.model import AppModel, Function
 from gate.plan import CodeRootPlan, Plan, WriteSite
-from gate.pysource import read_source
 from gate.rules import taint_config
 from gate.services import SERVICES
 
@@ -107,7 +106,9 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
                               (s.call.func.end_lineno or s.call.func.lineno, s.call.func.end_col_offset or 0),
                               f"{_SDK_ALIAS}.{s.helper}"))
         text, shifts = apply_edits(module.source, edits)
-        text += f"\nimport {HOPS_MODULE} as {_HOPS_ALIAS}  # flowgate\nimport {SDK_MODULE} as {_SDK_ALIAS}  # flowgate\n"
+        # Imports go last so that no user line moves; functions resolve them at call time.
+        text += (f"\nimport {HOPS_MODULE} as {_HOPS_ALIAS}  # flowgate\n"
+                 f"import {SDK_MODULE} as {_SDK_ALIAS}  # flowgate\n")
         dest.write_text(text, encoding="utf-8")
         rel_key = str(dest.relative_to(app.root))
         app.file_map[rel_key] = path
@@ -303,7 +304,3 @@ def _handler_params(root: CodeRootPlan, fn: Function) -> list[str] | None:
             args = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
             return args if args else None
     return None
-
-
-def copy_source_text(path: Path) -> str:
-    return read_source(path)

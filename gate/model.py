@@ -127,5 +127,5 @@ class AppModel:
     def display_name(self, key: str) -> str:
         """Logical ID alone when it is unambiguous across stacks, else ``Stack/LogicalId``."""
         stack, _, logical = key.partition("/")
-        clashes = [k for k in [*self.functions, *self.resources] if k.partition("/")[2] == logical]
+        clashes = {k for k in [*self.functions, *self.resources] if k.partition("/")[2] == logical}
         return logical if len(clashes) <= 1 else key

@@ -1,0 +1,263 @@
+"""Turn Pysa issues into findings on the user's code: full trace, hop chain, functions, severity.
+
+A Pysa issue records only the frame where source and sink meet. The full path is rebuilt by
+following each frame into the callee's model (``sources`` for the forward half, ``sinks`` for the
+backward half) until a leaf. Frames that enter a generated hop become service hops: the call site
+is the user's SDK write, and the hop's own call is the triggered handler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate.instrument import HOPS_MODULE, SDK_MODULE, InstrumentedApp
+from gate.model import AppModel
+from gate.plan import Edge, WriteSite
+from gate.rules import RULES_BY_CODE, SEVERITIES, Rule, lower
+
+_MAX_FRAMES = 60
+
+
+@dataclass
+class Step:
+    kind: str  # "source" | "call" | "write" | "trigger" | "sink"
+    file: Path | None
+    line: int
+    column: int
+    message: str
+    function: str | None = None  # Lambda function key executing this step, when known
+
+
+@dataclass
+class Hop:
+    service: str
+    resource: str  # resource key
+    api: str
+    from_function: str | None
+    to_function: str
+    confidence: str
+    note: str
+
+    def label(self, model: AppModel) -> str:
+        return f"{self.service}:{model.display_name(self.resource)}"
+
+
+@dataclass
+class Finding:
+    rule: Rule
+    severity: str
+    confidence: str  # "high" | "low"
+    source_function: str | None
+    sink_function: str | None
+    sink_callable: str
+    steps: list[Step]
+    hops: list[Hop]
+    blocking: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sink(self) -> Step:
+        return self.steps[-1]
+
+    @property
+    def source(self) -> Step:
+        return self.steps[0]
+
+    def fingerprint(self, model: AppModel) -> str:
+        """Stable across line shifts: rule, functions, hop chain and sink callable, not line numbers."""
+        parts = [self.rule.category, self.source_function or "", self.sink_function or "", self.sink_callable,
+                 *[f"{h.service}:{h.resource}>{h.to_function}" for h in self.hops]]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str, Any]],
+                   models: dict[str, dict[str, Any]], block_at: str = "high") -> list[Finding]:
+    out: dict[tuple, Finding] = {}
+    for issue in issues:
+        rule = RULES_BY_CODE.get(issue.get("code", 0))
+        if rule is None:
+            continue
+        finding = _finding(model, app, issue, models, rule)
+        if finding is None:
+            continue
+        finding.blocking = SEVERITIES.index(finding.severity) >= SEVERITIES.index(block_at)
+        key = (rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
+               tuple((h.resource, h.to_function) for h in finding.hops))
+        if key not in out:
+            out[key] = finding
+    return sorted(out.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.rule.code, str(f.sink.file),
+                                                f.sink.line))
+
+
+def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], models: dict[str, dict[str, Any]],
+             rule: Rule) -> Finding | None:
+    traces = {t["name"]: t.get("roots") or [] for t in issue.get("traces", [])}
+    here = (issue["callable"], issue["filename"])
+    forward = _walk(app, models, here, traces.get("forward", []), "sources", rule.sources)
+    backward = _walk(app, models, here, traces.get("backward", []), "sinks", rule.sinks)
+    raw = list(reversed(forward)) + backward
+    if not raw:
+        return None
+    steps: list[Step] = []
+    hops: list[Hop] = []
+    current_fn = _functions_of(app, model, issue["callable"])
+    first = raw[0]
+    source_fn = _pick_entry(model, _functions_of(app, model, first["callable"])) or (
+        current_fn[0] if current_fn else None)
+    fn = source_fn
+    for i, frame in enumerate(raw):
+        if frame["type"] == "hop-call":
+            site: WriteSite | None = app.hops.get(frame["callee"].rsplit(".", 1)[-1])
+            steps.append(_step(app, frame, "write", site.api.label + "(...)" if site else "SDK write", fn))
+            continue
+        if frame["type"] == "trigger":
+            targets = _functions_of(app, model, frame["callee"])
+            prev_site = _previous_site(app, raw[:i])
+            edge = _edge_for(prev_site, targets)
+            to_fn = edge.trigger.function if edge else (targets[0] if targets else None)
+            if prev_site is not None and to_fn is not None:
+                hops.append(Hop(prev_site.api.service, edge.trigger.source if edge else "?", prev_site.api.label,
+                                fn, to_fn, edge.confidence if edge else "unresolved",
+                                edge.note if edge else "edge not found in plan"))
+            fn = to_fn
+            res_name = model.display_name(edge.trigger.source) if edge else "?"
+            steps.append(Step("trigger", _orig(app, frame["file"]), frame["callable_line"], 0,
+                              f"{model.display_name(to_fn) if to_fn else frame['callee']} triggered by "
+                              f"{prev_site.api.service if prev_site else '?'}:{res_name}", fn))
+            continue
+        kind = frame["type"]
+        steps.append(_step(app, frame, kind, frame["message"], fn))
+    sink_callable = raw[-1].get("leaf") or "?"
+    low = any(h.confidence != "resolved" for h in hops)
+    severity = lower(rule.severity) if low else rule.severity
+    notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
+    return Finding(rule, severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
+                   notes=notes)
+
+
+def _walk(app: InstrumentedApp, models: dict[str, dict[str, Any]], here: tuple[str, str],
+          roots: list[dict[str, Any]], section: str, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Follow one half of an issue to its leaf; returns frames from the issue outwards."""
+    frames: list[dict[str, Any]] = []
+    callable_name, filename = here
+    candidates = roots
+    for _ in range(_MAX_FRAMES):
+        frame = _pick(candidates, kinds)
+        if frame is None:
+            break
+        leaf = _leaf_name(frame)
+        if "origin" in frame:
+            origin = frame["origin"]
+            frames.append({"type": "source" if section == "sources" else "sink", "callable": callable_name,
+                           "file": filename, "line": origin["line"], "col": origin.get("start", 0),
+                           "leaf": leaf, "message": _leaf_message(leaf, section)})
+            break
+        call = frame.get("call")
+        if not call:
+            break
+        callee = (call.get("resolves_to") or ["?"])[0]
+        pos = call.get("position") or {}
+        is_hop = callee.startswith(f"{HOPS_MODULE}.")
+        if callable_name.startswith(f"{HOPS_MODULE}."):
+            model = models.get(callee) or {}
+            frames.append({"type": "trigger", "callee": callee, "file": model.get("filename", "*"),
+                           "callable_line": model.get("callable_line", 1), "callable": callable_name})
+        else:
+            frames.append({"type": "hop-call" if is_hop else "call", "callable": callable_name, "file": filename,
+                           "line": pos.get("line", 0), "col": pos.get("start", 0), "callee": callee,
+                           "message": f"calls {_short(callee)}", "leaf": leaf})
+        model = models.get(callee)
+        if model is None:
+            break
+        port = call.get("port", "")
+        candidates = _matching_port(model.get(section) or [], port)
+        callable_name, filename = callee, model.get("filename", "*")
+    return frames
+
+
+def _pick(candidates: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[str, Any] | None:
+    for frame in candidates:
+        if any(k.get("kind") in kinds for k in frame.get("kinds", [])):
+            return frame
+    return candidates[0] if candidates else None
+
+
+def _matching_port(entries: list[dict[str, Any]], port: str) -> list[dict[str, Any]]:
+    root = port.split("[", 1)[0]
+    exact = [t for e in entries if e.get("port") == port for t in e.get("taint", [])]
+    if exact:
+        return exact
+    # Access paths can be widened or narrowed between caller and callee; match on the root.
+    return [t for e in entries if e.get("port", "").split("[", 1)[0] == root for t in e.get("taint", [])]
+
+
+def _leaf_name(frame: dict[str, Any]) -> str | None:
+    for kind in frame.get("kinds", []):
+        for leaf in kind.get("leaves", []):
+            return leaf.get("name")
+    return None
+
+
+def _leaf_message(leaf: str | None, section: str) -> str:
+    if section == "sources":
+        if leaf and leaf.startswith(f"{SDK_MODULE}."):
+            return "object keys from an S3 listing"
+        if leaf and ("BaseException" in leaf or "traceback" in leaf):
+            return f"exception text ({_short(leaf)})"
+        return "untrusted event"
+    return f"reaches {_short(leaf or '?')}"
+
+
+def _short(name: str) -> str:
+    parts = name.split(".")
+    if parts and parts[0].startswith("fgpkg_"):
+        parts = parts[1:]
+    if parts and parts[0] == "builtins":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _orig(app: InstrumentedApp, rel: str) -> Path | None:
+    return app.original(rel)
+
+
+def _step(app: InstrumentedApp, frame: dict[str, Any], kind: str, message: str, fn: str | None) -> Step:
+    rel = frame["file"]
+    line, col = frame["line"], frame["col"]
+    for shift_col, delta in sorted(app.column_shifts.get(rel, {}).get(line, []), reverse=True):
+        if col > shift_col:
+            col = max(shift_col, col - delta)
+    return Step(kind, _orig(app, rel), line, col + 1, message, fn)
+
+
+def _functions_of(app: InstrumentedApp, model: AppModel, callable_name: str) -> list[str]:
+    if callable_name in app.handlers:
+        return list(app.handlers[callable_name])
+    package = callable_name.split(".", 1)[0]
+    return [k for dotted, keys in app.handlers.items() if dotted.split(".", 1)[0] == package for k in keys]
+
+
+def _pick_entry(model: AppModel, keys: list[str]) -> str | None:
+    for k in keys:
+        if model.entry_kinds(k):
+            return k
+    return keys[0] if keys else None
+
+
+def _previous_site(app: InstrumentedApp, frames: list[dict[str, Any]]) -> WriteSite | None:
+    for frame in reversed(frames):
+        if frame["type"] == "hop-call":
+            return app.hops.get(frame["callee"].rsplit(".", 1)[-1])
+    return None
+
+
+def _edge_for(site: WriteSite | None, targets: list[str]) -> Edge | None:
+    if site is None:
+        return None
+    for edge in site.edges:
+        if edge.trigger.function in targets:
+            return edge
+    return None

@@ -1,0 +1,41 @@
+"""Machine-readable report (JSON): the same facts as the terminal report, nothing more."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gate import __version__
+from gate.report_text import _rel, chain
+from gate.scan import ScanResult
+
+
+def render_json(result: ScanResult, base: Path) -> str:
+    model = result.model
+    doc = {
+        "tool": {"name": "flowgate", "version": __version__},
+        "summary": {"flows": len(result.findings), "blocking": len(result.blocking),
+                    "functions_analysed": len(model.analysable_functions()),
+                    "sdk_writes": len(result.plan.writes)},
+        "skipped_functions": [{"function": f.logical_id, "stack": f.stack, "reason": f.skipped_reason}
+                              for f in model.skipped_functions()],
+        "warnings": result.warnings,
+        "findings": [{
+            "rule": f.rule.category, "code": f.rule.code, "title": f.rule.title, "cwe": f.rule.cwe,
+            "severity": f.severity, "confidence": f.confidence, "blocking": f.blocking,
+            "fingerprint": f.fingerprint(model),
+            "source_function": f.source_function and f.source_function.split("/", 1)[1],
+            "sink_function": f.sink_function and f.sink_function.split("/", 1)[1],
+            "sink": {"callable": f.sink_callable, "file": _rel(f.sink.file, base), "line": f.sink.line},
+            "chain": chain(f, model, base),
+            "hops": [{"service": h.service, "resource": h.resource.split("/", 1)[1], "api": h.api,
+                      "from": h.from_function and h.from_function.split("/", 1)[1],
+                      "to": h.to_function.split("/", 1)[1], "confidence": h.confidence, "note": h.note}
+                     for h in f.hops],
+            "steps": [{"kind": s.kind, "file": _rel(s.file, base), "line": s.line, "column": s.column,
+                       "message": s.message, "function": s.function and s.function.split("/", 1)[1]}
+                      for s in f.steps],
+            "notes": f.notes,
+        } for f in result.findings],
+    }
+    return json.dumps(doc, indent=2) + "\n"

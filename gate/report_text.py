@@ -1,0 +1,95 @@
+"""Terminal report: findings grouped by severity, each with its hop chain on one line, then steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gate.findings import Finding
+from gate.model import AppModel
+from gate.rules import SEVERITIES
+from gate.scan import ScanResult
+
+_COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
+_RESET = "\033[0m"
+
+
+def _rel(path: Path | None, base: Path) -> str:
+    if path is None:
+        return "?"
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+def chain(f: Finding, model: AppModel, base: Path) -> str:
+    """``HttpApi → ApiFn → s3:Bucket → S3Fn → subprocess.run at app.py:17``."""
+    parts = []
+    entry = model.entry_kinds(f.source_function) if f.source_function else []
+    if entry:
+        parts.append("/".join(entry))
+    elif f.rule.category != "information-leakage" and f.source.message.startswith("object keys"):
+        parts.append("s3 listing")
+    if f.source_function:
+        parts.append(model.display_name(f.source_function))
+    for hop in f.hops:
+        parts += [hop.label(model), model.display_name(hop.to_function)]
+    parts.append(f"{f.sink_callable.removeprefix('builtins.')} at {_rel(f.sink.file, base)}:{f.sink.line}")
+    return " → ".join(parts)
+
+
+def render_text(result: ScanResult, base: Path, colour: bool = False, explain: bool = False) -> str:
+    model = result.model
+    out: list[str] = []
+    if explain:
+        out += explain_lines(result, base)
+    for sev in reversed(SEVERITIES):
+        group = [f for f in result.findings if f.severity == sev]
+        if not group:
+            continue
+        head = f"{sev.upper()} ({len(group)})"
+        out.append((_COLOURS[sev] + head + _RESET) if colour else head)
+        for f in group:
+            tag = "BLOCK" if f.blocking else "warn"
+            conf = "" if f.confidence == "high" else " [lower confidence]"
+            out.append(f"  [{tag}] {f.rule.title} ({f.rule.cwe}){conf}")
+            out.append(f"    {chain(f, model, base)}")
+            for s in f.steps:
+                fn = f" [{model.display_name(s.function)}]" if s.function else ""
+                out.append(f"      {s.kind:<7} {_rel(s.file, base)}:{s.line}{fn}  {s.message}")
+            for note in f.notes:
+                out.append(f"      note    {note}")
+    skipped = model.skipped_functions()
+    fns = model.analysable_functions()
+    summary = (f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking; "
+               f"{len(fns)} Python function(s) analysed, {len(result.plan.writes)} SDK write(s) instrumented")
+    if skipped:
+        summary += f", {len(skipped)} skipped (" + "; ".join(
+            f"{f.logical_id}: {f.skipped_reason}" for f in skipped) + ")"
+    for w in result.warnings:
+        out.append(f"warning: {w}")
+    out.append(summary)
+    return "\n".join(out) + "\n"
+
+
+def explain_lines(result: ScanResult, base: Path) -> list[str]:
+    model = result.model
+    out = ["Trigger graph:"]
+    for e in model.entry_points:
+        out.append(f"  {e.kind} ({e.via}) -> {model.display_name(e.function)}")
+    for t in model.triggers:
+        filt = "".join(f" {k}={v!r}" for k, v in (("prefix", t.prefix), ("suffix", t.suffix)) if v)
+        out.append(f"  {t.service}:{model.display_name(t.source)} -> {model.display_name(t.function)}"
+                   f" ({', '.join(t.events)}{filt})")
+    out.append("Environment bindings:")
+    for fn in model.analysable_functions():
+        for b in fn.env.values():
+            out.append(f"  {fn.logical_id}: {b.describe()}")
+    out.append("SDK writes:")
+    for w in result.plan.writes:
+        out.append(f"  {_rel(w.file, base)}:{w.line} {w.api.label} target {w.target_sym.describe()}"
+                   + (f", key {w.key_sym.describe()}" if w.key_sym else ""))
+        for d in w.decisions:
+            out.append(f"      {d}")
+    out.append("")
+    return out

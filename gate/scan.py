@@ -1,0 +1,70 @@
+"""One scan, stage by stage: load -> model -> plan -> instrument -> Pysa -> findings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gate.appmodel import build_app_model
+from gate.findings import Finding, build_findings
+from gate.instrument import InstrumentedApp, instrument
+from gate.load import load_input
+from gate.model import AppModel
+from gate.plan import Plan, build_plan
+from gate.pysa import run_pysa
+
+
+@dataclass
+class ScanResult:
+    model: AppModel
+    plan: Plan
+    app: InstrumentedApp
+    findings: list[Finding]
+    timings: dict[str, float] = field(default_factory=dict)
+    workdir: Path | None = None
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [*self.model.warnings, *self.app.warnings]
+
+
+def _scratch_parent() -> str | None:
+    """tmpfs when there is one: pyrefly writes tens of MB of reports per run (2x faster there)."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def scan(path: Path, template: Path | None = None, block_at: str = "high", keep_workdir: bool = False) -> ScanResult:
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    stacks = load_input(path, template)
+    model = build_app_model(stacks)
+    timings["load"] = time.monotonic() - t0
+    t1 = time.monotonic()
+    plan = build_plan(model)
+    timings["plan"] = time.monotonic() - t1
+    workdir = Path(tempfile.mkdtemp(prefix="flowgate-", dir=_scratch_parent()))
+    try:
+        t2 = time.monotonic()
+        app = instrument(model, plan, workdir)
+        timings["instrument"] = time.monotonic() - t2
+        if not model.analysable_functions():
+            return ScanResult(model, plan, app, [], timings, workdir if keep_workdir else None)
+        result = run_pysa(app, workdir)
+        timings["pysa"] = result.seconds
+        t3 = time.monotonic()
+        findings = build_findings(model, app, result.issues, result.models, block_at)
+        timings["findings"] = time.monotonic() - t3
+    finally:
+        if not keep_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    timings["total"] = time.monotonic() - t0
+    return ScanResult(model, plan, app, findings, timings, workdir if keep_workdir else None)
