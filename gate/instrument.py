@@ -7,7 +7,10 @@ every line where it was*, so a line reported by Pysa is the user's line:
 * absolute imports of the code root's own modules gain the package prefix;
 * an SDK write ``s3.put_object(...)`` becomes ``_fg_hops.hop_3_s3_put_object(...)``, a generated
   function that builds the event the trigger would deliver and calls the triggered handler;
-* SDK calls that are sources or sinks become calls of modelled helpers in ``flowgate_sdk``.
+* SDK calls that are sources or sinks become calls of modelled helpers in ``flowgate_sdk``;
+* ``x.get("key")`` / ``x.get("key", default)`` on untyped values becomes ``x["key"] or (default)``:
+  Pysa loses the access path through an unresolved ``.get`` (it tracks ``x[get]``), but follows
+  ``x["key"]`` exactly. The copy is never executed, so the KeyError semantics do not matter.
 
 The hop module, the anchor module and the per-app taint models are generated beside the packages.
 """
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from gate.model import AppModel, Function
 from gate.plan import CodeRootPlan, Plan, WriteSite
+from gate.pysource import ModuleIndex
 from gate.rules import taint_config
 from gate.services import SERVICES
 
@@ -97,7 +101,7 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         module = code_root.index.module(code_root.index.dotted_name(path))
         assert module is not None
-        edits = _import_edits(module.tree, code_root)
+        edits = _import_edits(module.tree, code_root) + _dict_get_edits(module)
         for w in writes_by_file.get(path, []):
             edits.extend(_write_edits(w, module.source))
             app.hops[w.hop_name] = w
@@ -148,6 +152,32 @@ def _import_edits(tree: ast.Module, code_root: CodeRootPlan) -> list[Edit]:
                                                                                                 code_root):
             names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
             edits.append(_statement_edit(node, f"from {pkg}.{node.module} import {names}"))
+    return edits
+
+
+def _dict_get_edits(module: ModuleIndex) -> list[Edit]:
+    edits = []
+    for node in ast.walk(module.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                and not node.keywords and 1 <= len(node.args) <= 2
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and not any(isinstance(a, ast.Starred) for a in node.args)):
+            continue
+        recv = node.func.value
+        if isinstance(recv, ast.Name) and recv.id in module.imports:
+            continue  # a module's get(), e.g. requests.get("https://...")
+        key = node.args[0]
+        recv_end = (recv.end_lineno or recv.lineno, recv.end_col_offset or 0)
+        key_start = (key.lineno, key.col_offset)
+        key_end = (key.end_lineno or key.lineno, key.end_col_offset or 0)
+        call_end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        edits.append(Edit(recv_end, key_start, "[" + "\\\n" * (key_start[0] - recv_end[0])))
+        if len(node.args) == 2:
+            dflt = node.args[1]
+            dflt_start = (dflt.lineno, dflt.col_offset)
+            edits.append(Edit(key_end, dflt_start, "] or (" + "\n" * (dflt_start[0] - key_end[0])))
+        else:
+            edits.append(Edit(key_end, call_end, "]" + "\\\n" * (call_end[0] - key_end[0])))
     return edits
 
 

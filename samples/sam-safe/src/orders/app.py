@@ -1,0 +1,37 @@
+"""Public HTTP API: accepts an order, stores the attachment, queues a report, notifies audit."""
+
+import base64
+import json
+import logging
+import os
+import uuid
+
+import boto3
+
+s3 = boto3.client("s3")
+sqs = boto3.client("sqs")
+sns = boto3.client("sns")
+orders = boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])
+log = logging.getLogger(__name__)
+
+UPLOAD_BUCKET = os.environ["UPLOAD_BUCKET"]
+
+
+def save_attachment(client, filename, content):
+    client.put_object(Bucket=UPLOAD_BUCKET, Key=f"uploads/{filename}", Body=content)
+
+
+def handler(event, context):
+    try:
+        order = json.loads(event["body"])
+        order_id = str(uuid.uuid4())
+        save_attachment(s3, order["attachment_name"], base64.b64decode(order["attachment"]))
+        sqs.send_message(QueueUrl=os.environ["REPORT_QUEUE_URL"],
+                         MessageBody=json.dumps({"customer": order["customer"]}))
+        orders.put_item(Item={"id": order_id, "callback_url": order["callback_url"]})
+        sns.publish(TopicArn=os.environ["AUDIT_TOPIC_ARN"], Message=order["note"], Subject="order")
+        cart = json.loads(base64.b64decode(order["cart"]))
+        return {"statusCode": 201, "body": json.dumps({"id": order_id, "items": len(cart)})}
+    except Exception:
+        log.exception("order failed")
+        return {"statusCode": 500, "body": json.dumps({"error": "internal error"})}
