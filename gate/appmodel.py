@@ -115,7 +115,11 @@ def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadat
     asset = literal(metadata.get("aws:asset:path"))
     if asset and metadata.get("aws:asset:property") in (None, "Code"):
         return (stack.base_dir / asset).resolve(), None
-    code = props.get("Code") if isinstance(props.get("Code"), dict) else {}
+    raw_code = props.get("Code")
+    if isinstance(raw_code, str) and not raw_code.startswith("s3://"):
+        # The `aws cloudformation package` form: a local directory, uploaded at package time.
+        return (stack.base_dir / raw_code).resolve(), None
+    code = raw_code if isinstance(raw_code, dict) else {}
     if "ZipFile" in code:
         return None, "inline code (Code.ZipFile) is not analysed"
     return None, "code is not available locally (no asset directory or CodeUri)"

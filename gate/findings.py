@@ -130,7 +130,9 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], model
             continue
         kind = frame["type"]
         steps.append(_step(app, frame, kind, frame["message"], fn))
-    sink_callable = raw[-1].get("leaf") or "?"
+    leaf = raw[-1].get("leaf") or "?"
+    # The HttpResponse sink is the handler's own return value.
+    sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else _short(leaf)
     low = any(h.confidence != "resolved" for h in hops)
     severity = lower(rule.severity) if low else rule.severity
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
@@ -208,6 +210,8 @@ def _leaf_message(leaf: str | None, section: str) -> str:
         if leaf and ("BaseException" in leaf or "traceback" in leaf):
             return f"exception text ({_short(leaf)})"
         return "untrusted event"
+    if leaf and leaf.split(".", 1)[0].startswith("fgpkg_"):
+        return "returned to the HTTP caller"
     return f"reaches {_short(leaf or '?')}"
 
 

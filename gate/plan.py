@@ -222,10 +222,11 @@ def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, write
 def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None:
     service = SERVICES[site.api.service]
     seen: dict[tuple[str, str], Edge] = {}
+    by_outcome: dict[str, list[str]] = {}
     for fn in root.functions:
         resources, how = _target_resources(model, fn, site.api.service, site.target_sym)
         resolved = how.startswith("resolved")
-        site.decisions.append(f"in {fn.logical_id}: target {site.target_sym.describe()} -> {how}")
+        by_outcome.setdefault(how.replace(fn.logical_id, "the function"), []).append(fn.logical_id)
         for res in resources:
             for trig in model.triggers_from(res.key):
                 if trig.service != site.api.service:
@@ -245,8 +246,16 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
                 if prev is None or (prev.confidence == "unresolved" and confidence == "resolved"):
                     seen[(trig.source, trig.function)] = edge
     site.edges = list(seen.values())
+    outcomes = [f"when run as {_names(fns)}: target {site.target_sym.describe()} -> {how}"
+                for how, fns in by_outcome.items()]
+    site.decisions = outcomes + list(dict.fromkeys(site.decisions))
     for edge in site.edges:
         site.decisions.append(f"edge -> {_name(edge.trigger)} [{edge.confidence}: {edge.note}]")
+
+
+def _names(items: list[str], limit: int = 3) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
 
 
 def _name(trig: Trigger) -> str:
