@@ -1,0 +1,108 @@
+"""Bad input: a located one-line reason, exit 2, no traceback; Pysa failures fail closed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, SAMPLES
+
+from gate import cli
+
+
+def _run(capsys, *args: str) -> tuple[int, str]:
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    return code, captured.err
+
+
+@pytest.fixture()
+def app(tmp_path: Path) -> Path:
+    shutil.copytree(SAMPLES / "sam-vulnerable", tmp_path / "app")
+    return tmp_path / "app"
+
+
+def test_malformed_yaml_is_located(capsys, tmp_path):
+    (tmp_path / "template.yaml").write_text("Resources:\n  A: [\n")
+    code, err = _run(capsys, "scan", str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path / 'template.yaml'}:3:1: template does not parse" in err
+
+
+def test_duplicate_keys_are_rejected(capsys, tmp_path):
+    (tmp_path / "template.yaml").write_text("Resources:\n  A:\n    Type: AWS::S3::Bucket\n  A:\n    Type: X\n")
+    code, err = _run(capsys, "scan", str(tmp_path))
+    assert code == 2 and "Duplicate found 'A'" in err
+
+
+def test_missing_template_and_missing_path(capsys, tmp_path):
+    code, err = _run(capsys, "scan", str(tmp_path))
+    assert code == 2 and "no template found" in err
+    code, err = _run(capsys, "scan", str(tmp_path / "nope"))
+    assert code == 2 and "no such file or directory" in err
+    code, err = _run(capsys, "scan", "--template", str(tmp_path / "t.yaml"))
+    assert code == 2 and "template file not found" in err
+
+
+def test_invalid_sam_is_reported(capsys, tmp_path):
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      Handler: app.h\n      CodeUri: .\n"
+        "      Events:\n        E:\n          Type: S3\n          Properties: {Bucket: not-a-ref, Events: x}\n")
+    code, err = _run(capsys, "scan", str(tmp_path))
+    assert code == 2 and "SAM translation failed" in err and "template.yaml" in err
+
+
+def test_missing_handler_module_and_function(capsys, app):
+    (app / "src" / "audit" / "app.py").rename(app / "src" / "audit" / "other.py")
+    code, err = _run(capsys, "scan", str(app))
+    assert code == 2
+    assert "handler module app.py of function AuditFunction not found" in err
+    assert "template.yaml (resource AuditFunction)" in err
+    (app / "src" / "audit" / "other.py").rename(app / "src" / "audit" / "app.py")
+    text = (app / "src" / "audit" / "app.py").read_text().replace("def handler(", "def renamed(")
+    (app / "src" / "audit" / "app.py").write_text(text)
+    code, err = _run(capsys, "scan", str(app))
+    assert code == 2 and "handler function 'handler' of function AuditFunction is not defined" in err
+
+
+def test_missing_code_directory(capsys, app):
+    shutil.rmtree(app / "src" / "notify")
+    code, err = _run(capsys, "scan", str(app))
+    assert code == 2 and "code directory of function NotifyFunction does not exist" in err
+
+
+def test_python_syntax_error_is_located(capsys, app):
+    path = app / "src" / "reports" / "app.py"
+    path.write_text(path.read_text() + "\ndef broken(:\n")
+    code, err = _run(capsys, "scan", str(app))
+    assert code == 2 and f"{path}:15" in err and "syntax error" in err
+
+
+def test_pysa_missing_binary_fails_closed(capsys, monkeypatch):
+    monkeypatch.setattr("gate.pysa.tool_path", lambda name: f"/nonexistent/{name}")
+    code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
+    assert code == 2 and "cannot start Pysa" in err and "gate blocks" in err
+
+
+def test_real_pysa_crash_fails_closed(capsys, monkeypatch):
+    # A taint configuration Pysa rejects: the real pyre exits non-zero and the gate blocks.
+    monkeypatch.setattr("gate.instrument.taint_config", lambda: "{ not json")
+    code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
+    assert code == 2 and "Pysa failed (exit" in err
+
+
+def test_unexpected_error_is_reported_without_traceback(capsys, monkeypatch):
+    def boom(*_a, **_k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("gate.scan.build_app_model", boom)
+    code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
+    assert code == 2 and "internal error: RuntimeError: kaboom" in err
+
+
+def test_usage_error_exit_code(capsys):
+    assert cli.main(["scan", "--format", "xml"]) == 2
+    capsys.readouterr()

@@ -1,0 +1,147 @@
+"""Fast unit tests of single stages (no Pysa)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gate.instrument import Edit, apply_edits
+from gate.intrinsics import references
+from gate.model import Trigger
+from gate.plan import _s3_filter
+from gate.pysource import CodeRoot, Sym, resolve_handle, resolve_str
+
+
+def test_references_through_intrinsics():
+    assert list(references({"Ref": "B"})) == [("B", "Ref")]
+    assert list(references({"Ref": "AWS::Region"})) == []
+    assert list(references({"Fn::GetAtt": "Q.Arn"})) == [("Q", "Arn")]
+    assert list(references({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}/*"})) == [("Bucket", "Ref")]
+    assert list(references({"Fn::Sub": ["${X}-${T.StreamArn}", {"X": {"Ref": "Y"}}]})) == [("Y", "Ref"),
+                                                                                            ("T", "StreamArn"),
+                                                                                            ("Y", "Ref")]
+    assert list(references({"Fn::Join": ["", ["a", {"Ref": "Z"}]]})) == [("Z", "Ref")]
+
+
+def _module(tmp_path: Path, source: str, name: str = "app.py"):
+    (tmp_path / name).write_text(textwrap.dedent(source))
+    root = CodeRoot(tmp_path, sorted(tmp_path.glob("*.py")))
+    return root.module(name[:-3])
+
+
+def _use_call(module):
+    """The ``use(...)`` call of a test module and its scope."""
+    return next((c, s) for c, s in module.calls if isinstance(c.func, ast.Name) and c.func.id == "use")
+
+
+@pytest.mark.parametrize("expr, prefix, suffix, exact", [
+    ('"uploads/a.txt"', "uploads/a.txt", "uploads/a.txt", "uploads/a.txt"),
+    ('f"uploads/{name}.csv"', "uploads/", ".csv", None),
+    ('"uploads/" + name', "uploads/", "", None),
+    ('os.path.join("incoming", name + ".txt")', "incoming/", ".txt", None),
+    ('"in/{}.json".format(name)', "in/", ".json", None),
+    ('"in/%s.json" % name', "in/", ".json", None),
+    ('PREFIX + name', "data/", "", None),
+])
+def test_key_strings(tmp_path, expr, prefix, suffix, exact):
+    module = _module(tmp_path, f"""
+        import os
+        PREFIX = "data/"
+        def f(name):
+            use({expr})
+    """)
+    call, scope = _use_call(module)
+    sym = resolve_str(call.args[0], scope)
+    assert (sym.prefix(), sym.suffix(), sym.exact()) == (prefix, suffix, exact)
+
+
+def test_env_forms(tmp_path):
+    module = _module(tmp_path, """
+        import os
+        from os import environ, getenv
+        A = os.environ["A"]
+        def f():
+            use(A, os.environ.get("B", "dflt"), getenv("C"), environ["D"], os.getenv("E", default="x"))
+    """)
+    call, scope = _use_call(module)
+    got = [resolve_str(a, scope) for a in call.args]
+    assert [(s.kind, s.env) for s in got] == [("env", "A"), ("env", "B"), ("env", "C"), ("env", "D"), ("env", "E")]
+    assert got[1].default == Sym("const", value="dflt")
+
+
+def test_handles_in_globals_self_params_sessions_and_imports(tmp_path):
+    (tmp_path / "clients.py").write_text("import boto3\nshared = boto3.client('sqs')\n")
+    module = _module(tmp_path, """
+        import boto3 as b3
+        from boto3.session import Session
+        from clients import shared
+        s3 = b3.client("s3")
+        sess = Session()
+        class C:
+            def __init__(self):
+                self.t = b3.resource("dynamodb").Table("T")
+            def go(self):
+                use(self.t, s3, sess.client("sns"), b3.resource("s3").Bucket("b").Object("k"), shared)
+        def helper(client):
+            use(client)
+        helper(s3)
+    """)
+    use_in_go = next(c for c, s in module.calls if isinstance(c.func, ast.Name) and c.func.id == "use"
+                     and len(c.args) == 5)
+    scope = next(s for c, s in module.calls if c is use_in_go)
+    handles = [resolve_handle(a, scope) for a in use_in_go.args]
+    assert [(h.service, h.kind) for h in handles] == [("dynamodb", "Table"), ("s3", "client"), ("sns", "client"),
+                                                      ("s3", "Object"), ("sqs", "client")]
+    assert handles[3].target.exact() == "b" and handles[3].key.exact() == "k"
+    helper_call = next(c for c, s in module.calls if isinstance(c.func, ast.Name) and c.func.id == "use"
+                       and len(c.args) == 1)
+    helper_scope = next(s for c, s in module.calls if c is helper_call)
+    assert resolve_handle(helper_call.args[0], helper_scope).kind == "client"
+
+
+@pytest.mark.parametrize("prefix, suffix, key, verdict", [
+    ("uploads/", None, Sym("const", value="uploads/a"), "yes"),
+    ("uploads/", None, Sym("const", value="other/a"), "no"),
+    ("uploads/", None, Sym("unknown"), "maybe"),
+    ("uploads/", None, Sym("concat", parts=(Sym("const", value="up"), Sym("unknown"))), "maybe"),
+    (None, ".csv", Sym("concat", parts=(Sym("unknown"), Sym("const", value=".json"))), "no"),
+    ("in/", ".csv", Sym("concat", parts=(Sym("const", value="in/"), Sym("unknown"), Sym("const", value=".csv"))),
+     "yes"),
+    (None, None, None, "yes"),
+])
+def test_s3_filter_verdicts(prefix, suffix, key, verdict):
+    trig = Trigger("s3", "s/B", "s/F", ("s3:ObjectCreated:*",), prefix, suffix)
+    assert _s3_filter(trig, key)[0] == verdict
+
+
+def test_edits_keep_line_numbers():
+    source = "x = (s3\n     .put_object(\n  Key=k))\ny = 1\n"
+    tree = ast.parse(source)
+    call = tree.body[0].value
+    func = call.func
+    edits = [Edit((func.lineno, func.col_offset), (func.end_lineno, func.end_col_offset),
+                  "hop" + " \\\n" * (func.end_lineno - func.lineno))]
+    text, _ = apply_edits(source, edits)
+    assert text.count("\n") == source.count("\n")
+    ast.parse(text)
+    assert text.splitlines()[3] == "y = 1"
+
+
+def test_dict_get_rewrite_is_valid_python(tmp_path):
+    from gate.instrument import _dict_get_edits
+
+    module = _module(tmp_path, """
+        import requests
+        def f(event):
+            a = event.get("body")
+            b = event["r"].get("NewImage", {}).get("x", None)
+            requests.get("https://example.com")
+    """)
+    text, _ = apply_edits(module.source, _dict_get_edits(module))
+    assert 'a = event["body"]' in text
+    assert 'b = event["r"]["NewImage"] or ({})["x"] or (None)' in text
+    assert 'requests.get("https://example.com")' in text
+    ast.parse(text)
