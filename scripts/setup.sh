@@ -8,5 +8,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
-.venv/bin/pyre --version none >/dev/null
+test -x .venv/bin/pyre.bin || { echo "pyre.bin missing from the pyre-check install" >&2; exit 1; }
+.venv/bin/python -c "import importlib.metadata as m; print('pyre-check', m.version('pyre-check'))"
 .venv/bin/pyrefly --version
