@@ -97,4 +97,29 @@ def test_sanitizers_and_safe_apis_produce_no_flow(cases):
 def test_non_python_functions_are_listed_as_skipped(cases):
     skipped = {f.logical_id: f.skipped_reason for f in cases.model.skipped_functions()}
     assert skipped == {"NodeFunction": "runtime nodejs20.x is not Python"}
-    assert len(cases.model.analysable_functions()) == 22
+    assert len(cases.model.analysable_functions()) == 29
+
+
+def test_more_write_apis_each_reach_their_consumer(cases):
+    got = {(src, hops, sink_fn, callee) for _c, src, hops, sink_fn, callee, _f, _l in flows(cases)
+           if src == "MoreWriter"}
+    assert got == {
+        ("MoreWriter", (("s3", "FileobjBucket"),), "FileobjConsumer", "subprocess.Popen.__init__"),
+        ("MoreWriter", (("sqs", "BatchQueue"),), "BatchConsumer", "os.system"),
+        ("MoreWriter", (("sqs", "ResourceQueue"),), "ResourceQueueConsumer", "os.system"),
+        ("MoreWriter", (("sns", "ResourceTopic"),), "ResourceTopicConsumer", "os.system"),
+        ("MoreWriter", (("dynamodb", "TypedTable"),), "TypedConsumer", "os.system"),
+    }
+
+
+def test_keys_only_stream_carries_only_keys(cases):
+    write = next(w for w in cases.plan.writes if "KEYS_TABLE" in w.target_sym.describe())
+    assert [e.trigger.function.split("/")[1] for e in write.edges] == ["KeysOnlyConsumer"]
+    assert write.edges[0].trigger.details["StreamViewType"] == "KEYS_ONLY"
+    assert by_sink_function(cases, "KeysOnlyConsumer") == []
+
+
+def test_env_bindings_through_sub_and_getatt(cases):
+    env = cases.model.functions["cases/MoreWriter"].env
+    assert (env["RESOURCE_TOPIC"].resource, env["RESOURCE_TOPIC"].attribute) == ("cases/ResourceTopic", "Ref")
+    assert (env["KEYS_TABLE"].resource, env["KEYS_TABLE"].attribute) == ("cases/KeysOnlyTable", "Arn")
