@@ -298,26 +298,27 @@ def _s3_filter(trig: Trigger, key: Sym | None) -> tuple[str, str]:
         return "yes", "no key filter"
     if key is None:
         return "maybe", "key unknown"
-    verdicts = []
     exact = key.exact()
+    verdicts = []
     if trig.prefix is not None:
-        known = exact if exact is not None else key.prefix()
-        if known.startswith(trig.prefix):
-            verdicts.append(("yes", f"key prefix {known[:40]!r} matches prefix {trig.prefix!r}"))
-        elif exact is None and trig.prefix.startswith(known):
-            verdicts.append(("maybe", f"key prefix {known!r} may match prefix {trig.prefix!r}"))
-        else:
-            verdicts.append(("no", f"key {known!r}... cannot match prefix {trig.prefix!r}"))
+        verdicts.append(_affix_verdict("prefix", trig.prefix, exact if exact is not None else key.prefix(),
+                                       exact is not None))
     if trig.suffix is not None:
-        known = exact if exact is not None else key.suffix()
-        if known.endswith(trig.suffix):
-            verdicts.append(("yes", f"key suffix {known[-40:]!r} matches suffix {trig.suffix!r}"))
-        elif exact is None and trig.suffix.endswith(known):
-            verdicts.append(("maybe", f"key suffix {known!r} may match suffix {trig.suffix!r}"))
-        else:
-            verdicts.append(("no", f"key ...{known!r} cannot match suffix {trig.suffix!r}"))
+        verdicts.append(_affix_verdict("suffix", trig.suffix, exact if exact is not None else key.suffix(),
+                                       exact is not None))
     for wanted in ("no", "maybe"):
         for verdict, note in verdicts:
             if verdict == wanted:
                 return verdict, note
     return "yes", "; ".join(note for _v, note in verdicts)
+
+
+def _affix_verdict(kind: str, rule: str, known: str, is_exact: bool) -> tuple[str, str]:
+    """Compare the statically known start (or end) of a key with a prefix (or suffix) rule."""
+    holds, could_grow = (known.startswith, rule.startswith) if kind == "prefix" else (known.endswith, rule.endswith)
+    shown = repr(known[:40] if kind == "prefix" else known[-40:])
+    if holds(rule):
+        return "yes", f"key {kind} {shown} matches {kind} {rule!r}"
+    if not is_exact and could_grow(known):
+        return "maybe", f"key {kind} {shown} may match {kind} {rule!r}"
+    return "no", f"key {kind} {shown} cannot match {kind} {rule!r}"

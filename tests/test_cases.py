@@ -18,7 +18,7 @@ def test_s3_prefix_suffix_filters(cases):
     assert found[0].confidence == "high" and found[0].sink_callable == "os.popen"
     miss = next(w for w in cases.plan.writes if w.key_sym and w.key_sym.prefix() == "other/")
     assert miss.edges == []
-    assert any("cannot match prefix 'incoming/'" in d for d in miss.decisions)
+    assert any("key prefix 'other/' cannot match prefix 'incoming/'" in d for d in miss.decisions)
     hit = next(w for w in cases.plan.writes if w.api.method == "upload_file")
     assert hit.key_sym.prefix() == "incoming/" and hit.key_sym.suffix() == ".txt"
 
