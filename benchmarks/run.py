@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from gate.appmodel import build_app_model  # noqa: E402
 from gate.instrument import DATA_DIR  # noqa: E402
 from gate.load import load_input  # noqa: E402
+from gate.policy import default_policy  # noqa: E402
 from gate.pysa import PYREFLY_TOML, tool_path  # noqa: E402
-from gate.rules import taint_config  # noqa: E402
 from gate.scan import _scratch_parent  # noqa: E402
 
 
@@ -52,7 +52,9 @@ def time_bare_pysa(app: Path) -> float:
         shutil.copytree(DATA_DIR / "stubs", stubs)
         shutil.copy(DATA_DIR / "flowgate_anchor.py", root / "flowgate_anchor.py")
         shutil.copy(DATA_DIR / "flowgate_sdk.py", root / "flowgate_sdk.py")
-        (models / "taint.config").write_text(taint_config())
+        policy = default_policy()
+        (models / "taint.config").write_text(policy.taint_config())
+        (models / "sanitizers.pysa").write_text("".join(f"def {s}() -> Sanitize: ...\n" for s in policy.sanitizers))
         shutil.copy(DATA_DIR / "sinks_sources.pysa", models / "sinks_sources.pysa")
         lines, dirs = [], {}
         for fn in model.analysable_functions():
@@ -62,7 +64,8 @@ def time_bare_pysa(app: Path) -> float:
                 (root / pkg / "__init__.py").touch()
             if model.entry_kinds(fn.key):
                 module = fn.handler_file.removesuffix(".py").replace("/", ".")
-                lines.append(f"def {pkg}.{module}.{fn.handler_function}(event: TaintSource[UntrustedEvent], "
+                kinds = ", ".join(policy.entry_source_kinds(model.entry_kinds(fn.key)))
+                lines.append(f"def {pkg}.{module}.{fn.handler_function}(event: TaintSource[{kinds}], "
                              "context) -> TaintSink[HttpResponse]: ...")
         (models / "app.pysa").write_text("\n".join(lines) + "\n")
         (root / "pyrefly.toml").write_text(PYREFLY_TOML.format(root=root, stubs=stubs))

@@ -1,8 +1,13 @@
-"""``flowgate`` command line. Exit codes: 0 nothing blocking, 1 blocking flows, 2 cannot analyse."""
+"""``flowgate`` command line.
+
+Exit codes: 0 nothing blocking (or a command succeeded), 1 blocking flows, 2 the input (app,
+policy, baseline) cannot be analysed or used — the gate then blocks.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -21,14 +26,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--template", type=Path, help="an explicit template file")
     s.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     s.add_argument("--output", type=Path, help="write the report here instead of standard output")
-    s.add_argument("--block-at", choices=SEVERITIES, default="high",
-                   help="lowest severity that blocks (default: high)")
+    s.add_argument("--policy", type=Path,
+                   help="policy file (default: flowgate.yml in the project directory, else the bundled policy)")
+    s.add_argument("--fail-on", choices=SEVERITIES, help="lowest severity that blocks (overrides block_at)")
+    s.add_argument("--baseline", type=Path, help="flows recorded in this baseline do not block")
+    s.add_argument("--write-baseline", type=Path, help="record every current flow in this baseline file")
     s.add_argument("--explain", action="store_true",
                    help="print the trigger graph, every SDK write with its target, and each pruning decision")
     s.add_argument("--keep-workdir", action="store_true", help="keep the instrumented copy (for debugging)")
+    i = sub.add_parser("init", help="write a commented starter policy (flowgate.yml)")
+    i.add_argument("directory", nargs="?", default=".", type=Path)
+    i.add_argument("--force", action="store_true", help="overwrite an existing flowgate.yml")
+    pol = sub.add_parser("policy", help="policy tools")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True)
+    chk = pol_sub.add_parser("check", help="validate a policy file against the schema")
+    chk.add_argument("file", type=Path)
+    pol_sub.add_parser("schema", help="print the policy JSON Schema (for editors)")
     return p
-
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,10 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: usage errors are exit 2 already
         return int(exc.code or 0)
     try:
+        if args.command == "init":
+            return _init(args)
+        if args.command == "policy":
+            return _policy(args)
         return _scan(args)
     except GateInputError as exc:
         print(f"flowgate: error: {exc}", file=sys.stderr)
-        print("flowgate: the application could not be analysed; the gate blocks (exit 2)", file=sys.stderr)
+        if args.command == "scan":
+            print("flowgate: the application could not be analysed; the gate blocks (exit 2)", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("flowgate: interrupted", file=sys.stderr)
@@ -54,15 +73,49 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _init(args: argparse.Namespace) -> int:
+    from gate.policy import POLICY_FILE_NAME, STARTER_POLICY
+
+    target = args.directory / POLICY_FILE_NAME
+    if target.exists() and not args.force:
+        raise GateInputError("already exists (use --force to overwrite)", str(target))
+    try:
+        target.write_text(STARTER_POLICY, encoding="utf-8")
+    except OSError as exc:
+        raise GateInputError(f"cannot write policy: {exc}", str(target)) from None
+    print(f"flowgate: wrote {target}")
+    return EXIT_OK
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from gate.policy import check_policy_file, schema
+
+    if args.policy_command == "schema":
+        sys.stdout.write(json.dumps(schema(), indent=2) + "\n")
+        return EXIT_OK
+    policy = check_policy_file(args.file)
+    print(f"flowgate: {args.file} is valid: {len(policy.rules)} rule(s), block_at {policy.block_at}, "
+          f"{len(policy.suppressions)} suppression(s)")
+    return EXIT_OK
+
+
 def _scan(args: argparse.Namespace) -> int:
+    from gate.policy import find_policy
     from gate.report_json import render_json
     from gate.report_sarif import render_sarif
     from gate.report_text import render_text
     from gate.scan import scan
+    from gate.triage import read_baseline, write_baseline
 
     path = Path(args.path)
-    result = scan(path, args.template, args.block_at, args.keep_workdir)
     base = (args.template.parent if args.template else (path if path.is_dir() else path.parent)).resolve()
+    policy = find_policy(args.policy, base)
+    baseline = read_baseline(args.baseline) if args.baseline else None
+    result = scan(path, args.template, policy, args.fail_on, baseline, args.keep_workdir)
+    if args.write_baseline:
+        write_baseline(args.write_baseline, result.findings, result.model)
+        print(f"flowgate: baseline of {len(result.findings)} flow(s) written to {args.write_baseline}",
+              file=sys.stderr)
     if args.format == "json":
         text = render_json(result, base)
     elif args.format == "sarif":

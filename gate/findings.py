@@ -16,7 +16,8 @@ from typing import Any
 from gate.instrument import HOPS_MODULE, SDK_MODULE, InstrumentedApp
 from gate.model import AppModel
 from gate.plan import Edge, WriteSite
-from gate.rules import RULES_BY_CODE, SEVERITIES, Rule, lower
+from gate.policy import Policy, Suppression
+from gate.rules import SEVERITIES, Rule, lower
 
 _MAX_FRAMES = 60
 
@@ -57,6 +58,9 @@ class Finding:
     hops: list[Hop]
     blocking: bool = False
     notes: list[str] = field(default_factory=list)
+    suppressed_by: Suppression | None = None
+    baselined: bool = False
+    fingerprint: str = ""  # set by gate.triage: stable identity plus occurrence number
 
     @property
     def sink(self) -> Step:
@@ -66,7 +70,7 @@ class Finding:
     def source(self) -> Step:
         return self.steps[0]
 
-    def fingerprint(self, model: AppModel) -> str:
+    def identity(self, model: AppModel) -> str:
         """Stable across line shifts: rule, functions, hop chain and sink callable, not line numbers."""
         parts = [self.rule.category, self.source_function or "", self.sink_function or "", self.sink_callable,
                  *[f"{h.service}:{h.resource}>{h.to_function}" for h in self.hops]]
@@ -74,16 +78,16 @@ class Finding:
 
 
 def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str, Any]],
-                   models: dict[str, dict[str, Any]], block_at: str = "high") -> list[Finding]:
+                   models: dict[str, dict[str, Any]], policy: Policy) -> list[Finding]:
     out: dict[tuple, Finding] = {}
+    rules = policy.rules_by_code
     for issue in issues:
-        rule = RULES_BY_CODE.get(issue.get("code", 0))
+        rule = rules.get(issue.get("code", 0))
         if rule is None:
             continue
         finding = _finding(model, app, issue, models, rule)
         if finding is None:
             continue
-        finding.blocking = SEVERITIES.index(finding.severity) >= SEVERITIES.index(block_at)
         key = (rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
                tuple((h.resource, h.to_function) for h in finding.hops))
         if key not in out:

@@ -14,7 +14,10 @@ def render_json(result: ScanResult, base: Path) -> str:
     model = result.model
     doc = {
         "tool": {"name": "flowgate", "version": __version__},
+        "policy": result.policy.origin if result.policy else None,
         "summary": {"flows": len(result.findings), "blocking": len(result.blocking),
+                    "suppressed": len(result.suppressed),
+                    "baselined": len([f for f in result.findings if f.baselined]),
                     "functions_analysed": len(model.analysable_functions()),
                     "sdk_writes": len(result.plan.writes)},
         "skipped_functions": [{"function": f.logical_id, "stack": f.stack, "reason": f.skipped_reason}
@@ -23,7 +26,11 @@ def render_json(result: ScanResult, base: Path) -> str:
         "findings": [{
             "rule": f.rule.category, "code": f.rule.code, "title": f.rule.title, "cwe": f.rule.cwe,
             "severity": f.severity, "confidence": f.confidence, "blocking": f.blocking,
-            "fingerprint": f.fingerprint(model),
+            "fingerprint": f.fingerprint,
+            "suppressed": ({"reason": f.suppressed_by.reason,
+                            "expires": f.suppressed_by.expires and f.suppressed_by.expires.isoformat()}
+                           if f.suppressed_by else None),
+            "baselined": f.baselined,
             "source_function": f.source_function and f.source_function.split("/", 1)[1],
             "sink_function": f.sink_function and f.sink_function.split("/", 1)[1],
             "sink": {"callable": f.sink_callable, "file": _rel(f.sink.file, base), "line": f.sink.line},

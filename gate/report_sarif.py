@@ -10,7 +10,6 @@ from typing import Any
 from gate import __version__
 from gate.findings import Finding, Step
 from gate.report_text import chain
-from gate.rules import RULES
 from gate.scan import ScanResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -53,7 +52,10 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
         "locations": [_location(f.sink, base)],
         "codeFlows": [{"message": {"text": chain(f, model, base)},
                        "threadFlows": [{"locations": flow_locations}]}],
-        "partialFingerprints": {"flowgate/v1": f.fingerprint(model)},
+        "partialFingerprints": {"flowgate/v1": f.fingerprint},
+        **({"suppressions": [{"kind": "external", "status": "accepted",
+                              "justification": f.suppressed_by.reason}]} if f.suppressed_by else {}),
+        **({"baselineState": "unchanged" if f.baselined else "new"} if result.baseline_used else {}),
         "properties": {
             "sourceFunction": f.source_function.split("/", 1)[1] if f.source_function else None,
             "sinkFunction": f.sink_function.split("/", 1)[1] if f.sink_function else None,
@@ -70,11 +72,12 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
 
 
 def render_sarif(result: ScanResult, base: Path) -> str:
+    assert result.policy is not None
     rules = [{"id": r.category, "name": r.title.replace(" ", ""), "shortDescription": {"text": r.title},
               "fullDescription": {"text": r.help}, "help": {"text": r.help},
               "defaultConfiguration": {"level": _LEVEL[r.severity]},
-              "properties": {"tags": ["security", r.cwe], "security-severity": _SCORE[r.severity],
-                             "pysaRuleCode": r.code}} for r in RULES]
+              "properties": {"tags": ["security", *([r.cwe] if r.cwe else [])], "security-severity": _SCORE[r.severity],
+                             "pysaRuleCode": r.code}} for r in result.policy.rules]
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

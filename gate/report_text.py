@@ -50,9 +50,14 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
         head = f"{sev.upper()} ({len(group)})"
         out.append((_COLOURS[sev] + head + _RESET) if colour else head)
         for f in group:
-            tag = "BLOCK" if f.blocking else "warn"
+            tag = "BLOCK" if f.blocking else ("suppressed" if f.suppressed_by else (
+                "baseline" if f.baselined else "warn"))
             conf = "" if f.confidence == "high" else " [lower confidence]"
-            out.append(f"  [{tag}] {f.rule.title} ({f.rule.cwe}){conf}")
+            cwe = f" ({f.rule.cwe})" if f.rule.cwe else ""
+            out.append(f"  [{tag}] {f.rule.title}{cwe}{conf}")
+            if f.suppressed_by:
+                until = f", until {f.suppressed_by.expires}" if f.suppressed_by.expires else ""
+                out.append(f"    suppressed: {f.suppressed_by.reason}{until}")
             out.append(f"    {chain(f, model, base)}")
             for s in f.steps:
                 fn = f" [{model.display_name(s.function)}]" if s.function else ""
@@ -61,7 +66,11 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
                 out.append(f"      note    {note}")
     skipped = model.skipped_functions()
     fns = model.analysable_functions()
-    summary = (f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking; "
+    quiet = [f"{len(result.suppressed)} suppressed"] if result.suppressed else []
+    baselined = [f for f in result.findings if f.baselined]
+    quiet += [f"{len(baselined)} in baseline"] if baselined else []
+    summary = (f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking"
+               + "".join(f", {q}" for q in quiet) + "; "
                f"{len(fns)} Python function(s) analysed, {len(result.plan.writes)} SDK write(s) instrumented")
     if skipped:
         summary += f", {len(skipped)} skipped (" + "; ".join(

@@ -1,5 +1,9 @@
-"""Finding categories and the Pysa taint rules behind them: one table, used to generate
-``taint.config`` and to interpret Pysa's issues, so the two can never drift apart."""
+"""Severities and the Pysa taint kinds behind policy names.
+
+Policies speak in names users know (``HttpApi``, ``s3-listing``, ``sql-query``); Pysa needs kinds.
+This module is the one translation table between the two, and generates ``taint.config`` from a
+policy's rules so the rules Pysa runs and the rules reports name can never drift apart.
+"""
 
 from __future__ import annotations
 
@@ -8,65 +12,53 @@ from dataclasses import dataclass
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
+# Entry-point kinds the app model knows (gate.services.entry_points); ALB, AppSync and Cognito are
+# accepted in policies ahead of their detection.
+ENTRY_KINDS = ("Api", "HttpApi", "FunctionUrl", "ALB", "AppSync", "Cognito")
+SOURCE_KINDS = {
+    **{k: f"Entry{k}" for k in ENTRY_KINDS},
+    "s3-listing": "CloudStorageListing",
+    "exception-text": "ExceptionText",
+}
+SINK_KINDS = {
+    "code-execution": "CodeExecution",
+    "sql-query": "SqlQuery",
+    "nosql-filter": "NoSqlFilter",
+    "request-url": "RequestUrl",
+    "file-path": "FilePath",
+    "deserialization": "Deserialization",
+    "http-response": "HttpResponse",
+}
+
+
+def custom_kind(name: str) -> str:
+    return "User" + "".join(part.capitalize() for part in name.split("-"))
+
 
 @dataclass(frozen=True)
 class Rule:
     code: int
-    category: str
+    category: str  # the policy rule name, e.g. "code-injection"
     title: str
-    sources: tuple[str, ...]
+    sources: tuple[str, ...]  # Pysa kinds
     sinks: tuple[str, ...]
     severity: str
     cwe: str
     help: str
 
 
-# Sources: the event of an untrusted entry point; S3 listings (object keys chosen by uploaders);
-# exception text (for leakage only).
-SOURCES = {
-    "UntrustedEvent": "event of an internet-facing entry point (API Gateway, function URL)",
-    "CloudStorageListing": "object keys read back from an S3 listing",
-    "ExceptionText": "exception message or traceback",
-}
-SINKS = {
-    "CodeExecution": "shell command, subprocess argv, eval/exec",
-    "SqlQuery": "SQL text given to a DB-API execute",
-    "NoSqlFilter": "DynamoDB scan/query filter or key condition",
-    "RequestUrl": "URL or host of an outbound HTTP request",
-    "FilePath": "path of a file opened or removed",
-    "Deserialization": "bytes given to an unsafe deserializer",
-    "HttpResponse": "value returned to an HTTP caller",
-}
-_UNTRUSTED = ("UntrustedEvent", "CloudStorageListing")
-
-RULES: tuple[Rule, ...] = (
-    Rule(7001, "code-injection", "Code injection", _UNTRUSTED, ("CodeExecution",), "critical", "CWE-78",
-         "Untrusted data reaches a shell, a subprocess command line, or eval/exec."),
-    Rule(7002, "sql-injection", "SQL injection", _UNTRUSTED, ("SqlQuery",), "high", "CWE-89",
-         "Untrusted data is part of SQL text; pass it as a query parameter instead."),
-    Rule(7003, "nosql-injection", "NoSQL injection", _UNTRUSTED, ("NoSqlFilter",), "high", "CWE-943",
-         "Untrusted data shapes a DynamoDB filter or key condition."),
-    Rule(7004, "ssrf", "Server-side request forgery", _UNTRUSTED, ("RequestUrl",), "high", "CWE-918",
-         "Untrusted data chooses where the function sends an HTTP request."),
-    Rule(7005, "path-traversal", "Path traversal", _UNTRUSTED, ("FilePath",), "high", "CWE-22",
-         "Untrusted data chooses which file the function opens or removes."),
-    Rule(7006, "insecure-deserialization", "Insecure deserialization", _UNTRUSTED, ("Deserialization",),
-         "critical", "CWE-502", "Untrusted bytes are deserialized with pickle, marshal, yaml.load or jsonpickle."),
-    Rule(7007, "information-leakage", "Information leakage", ("ExceptionText",), ("HttpResponse",), "medium",
-         "CWE-209", "Exception text or a traceback is returned to the HTTP caller."),
-)
-RULES_BY_CODE = {r.code: r for r in RULES}
-RULES_BY_CATEGORY = {r.category: r for r in RULES}
-
-
-def taint_config() -> str:
+def taint_config(rules: list[Rule], source_kinds: list[str], sink_kinds: list[str]) -> str:
     return json.dumps({
-        "sources": [{"name": n, "comment": c} for n, c in SOURCES.items()],
-        "sinks": [{"name": n, "comment": c} for n, c in SINKS.items()],
+        "sources": [{"name": k} for k in source_kinds],
+        "sinks": [{"name": k} for k in sink_kinds],
         "features": [],
         "rules": [{"name": r.title, "code": r.code, "sources": list(r.sources), "sinks": list(r.sinks),
-                   "message_format": r.help} for r in RULES],
+                   "message_format": r.help or r.title} for r in rules],
     }, indent=2)
+
+
+def at_least(severity: str, threshold: str) -> bool:
+    return SEVERITIES.index(severity) >= SEVERITIES.index(threshold)
 
 
 def lower(severity: str) -> str:

@@ -15,7 +15,9 @@ from gate.instrument import InstrumentedApp, instrument
 from gate.load import load_input
 from gate.model import AppModel
 from gate.plan import Plan, build_plan
+from gate.policy import Policy, default_policy
 from gate.pysa import run_pysa
+from gate.triage import triage
 
 
 @dataclass
@@ -26,6 +28,9 @@ class ScanResult:
     findings: list[Finding]
     timings: dict[str, float] = field(default_factory=dict)
     workdir: Path | None = None
+    policy: Policy | None = None
+    triage_warnings: list[str] = field(default_factory=list)
+    baseline_used: bool = False
 
     @property
     def blocking(self) -> list[Finding]:
@@ -33,7 +38,11 @@ class ScanResult:
 
     @property
     def warnings(self) -> list[str]:
-        return [*self.model.warnings, *self.app.warnings]
+        return [*self.model.warnings, *self.app.warnings, *self.triage_warnings]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed_by is not None]
 
 
 def _scratch_parent() -> str | None:
@@ -42,7 +51,9 @@ def _scratch_parent() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
-def scan(path: Path, template: Path | None = None, block_at: str = "high", keep_workdir: bool = False) -> ScanResult:
+def scan(path: Path, template: Path | None = None, policy: Policy | None = None, fail_on: str | None = None,
+         baseline: set[str] | None = None, keep_workdir: bool = False) -> ScanResult:
+    policy = policy or default_policy()
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     stacks = load_input(path, template)
@@ -54,17 +65,19 @@ def scan(path: Path, template: Path | None = None, block_at: str = "high", keep_
     workdir = Path(tempfile.mkdtemp(prefix="flowgate-", dir=_scratch_parent()))
     try:
         t2 = time.monotonic()
-        app = instrument(model, plan, workdir)
+        app = instrument(model, plan, workdir, policy)
         timings["instrument"] = time.monotonic() - t2
         if not model.analysable_functions():
-            return ScanResult(model, plan, app, [], timings, workdir if keep_workdir else None)
+            return ScanResult(model, plan, app, [], timings, workdir if keep_workdir else None, policy)
         result = run_pysa(app, workdir)
         timings["pysa"] = result.seconds
         t3 = time.monotonic()
-        findings = build_findings(model, app, result.issues, result.models, block_at)
+        findings = build_findings(model, app, result.issues, result.models, policy)
+        warnings = triage(findings, model, policy, fail_on, baseline)
         timings["findings"] = time.monotonic() - t3
     finally:
         if not keep_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     timings["total"] = time.monotonic() - t0
-    return ScanResult(model, plan, app, findings, timings, workdir if keep_workdir else None)
+    return ScanResult(model, plan, app, findings, timings, workdir if keep_workdir else None, policy, warnings,
+                      baseline is not None)

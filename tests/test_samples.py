@@ -104,7 +104,8 @@ def test_cli_safe_text_and_json(tmp_path):
     proc = _flowgate("scan", str(SAMPLES / "sam-vulnerable"), "--format", "json", "--output", str(out))
     assert proc.returncode == 1
     doc = json.loads(out.read_text())
-    assert doc["summary"] == {"flows": 6, "blocking": 5, "functions_analysed": 5, "sdk_writes": 4}
+    assert doc["summary"] == {"flows": 6, "blocking": 5, "suppressed": 0, "baselined": 0, "functions_analysed": 5,
+                              "sdk_writes": 4}
     chains = sorted(f["chain"] for f in doc["findings"])
     assert ("HttpApi → OrdersApiFunction → s3:UploadBucket → ThumbnailFunction → subprocess.run at "
             "src/thumbnail/app.py:7") in chains
