@@ -19,7 +19,9 @@ from gate.plan import Edge, WriteSite
 from gate.policy import Policy, Suppression
 from gate.rules import SEVERITIES, Rule, lower
 
-_MAX_FRAMES = 60
+_MAX_FRAMES = 60  # frames in one path
+_MAX_PATHS = 16  # sink paths expanded from one Pysa issue
+_FRAME_BUDGET = 400  # frames visited per issue half
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Finding:
     suppressed_by: Suppression | None = None
     baselined: bool = False
     fingerprint: str = ""  # set by gate.triage: stable identity plus occurrence number
+    sink_scope: str = ""  # the Python function containing the sink, e.g. pkg.loader.load
 
     @property
     def sink(self) -> Step:
@@ -72,7 +75,8 @@ class Finding:
 
     def identity(self, model: AppModel) -> str:
         """Stable across line shifts: rule, functions, hop chain and sink callable, not line numbers."""
-        parts = [self.rule.category, self.source_function or "", self.sink_function or "", self.sink_callable,
+        parts = [self.rule.category, self.source_function or "", self.sink_function or "", self.sink_scope,
+                 self.sink_callable,
                  *[f"{h.service}:{h.resource}>{h.to_function}" for h in self.hops]]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -85,24 +89,29 @@ def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str,
         rule = rules.get(issue.get("code", 0))
         if rule is None:
             continue
-        finding = _finding(model, app, issue, models, rule)
-        if finding is None:
-            continue
-        key = (rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
-               tuple((h.resource, h.to_function) for h in finding.hops))
-        if key not in out:
-            out[key] = finding
+        for finding in _findings_of_issue(model, app, issue, models, rule):
+            key = (rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
+                   tuple((h.resource, h.to_function) for h in finding.hops))
+            if key not in out:
+                out[key] = finding
     return sorted(out.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.rule.code, str(f.sink.file),
                                                 f.sink.line))
 
 
-def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], models: dict[str, dict[str, Any]],
-             rule: Rule) -> Finding | None:
+def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, Any],
+                       models: dict[str, dict[str, Any]], rule: Rule) -> list[Finding]:
+    """One finding per sink reached: Pysa merges all sinks behind one call site into one issue."""
     traces = {t["name"]: t.get("roots") or [] for t in issue.get("traces", [])}
     here = (issue["callable"], issue["filename"])
-    forward = _walk(app, models, here, traces.get("forward", []), "sources", rule.sources)
-    backward = _walk(app, models, here, traces.get("backward", []), "sinks", rule.sinks)
-    raw = list(reversed(forward)) + backward
+    forward = _walk(models, here, traces.get("forward", []), "sources", rule.sources, limit=1)
+    backward = _walk(models, here, traces.get("backward", []), "sinks", rule.sinks, limit=_MAX_PATHS)
+    source_part = list(reversed(forward[0])) if forward else []
+    found = [_finding(model, app, issue, source_part + path, rule) for path in backward or [[]]]
+    return [f for f in found if f is not None]
+
+
+def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: list[dict[str, Any]],
+             rule: Rule) -> Finding | None:
     if not raw:
         return None
     steps: list[Step] = []
@@ -141,54 +150,56 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], model
     severity = lower(rule.severity) if low else rule.severity
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
     return Finding(rule, severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
-                   notes=notes)
+                   notes=notes, sink_scope=_short(raw[-1].get("callable", "?")))
 
 
-def _walk(app: InstrumentedApp, models: dict[str, dict[str, Any]], here: tuple[str, str],
-          roots: list[dict[str, Any]], section: str, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Follow one half of an issue to its leaf; returns frames from the issue outwards."""
-    frames: list[dict[str, Any]] = []
-    callable_name, filename = here
-    candidates = roots
-    for _ in range(_MAX_FRAMES):
-        frame = _pick(candidates, kinds)
-        if frame is None:
-            break
-        leaf = _leaf_name(frame)
-        if "origin" in frame:
-            origin = frame["origin"]
-            frames.append({"type": "source" if section == "sources" else "sink", "callable": callable_name,
-                           "file": filename, "line": origin["line"], "col": origin.get("start", 0),
-                           "leaf": leaf, "message": _leaf_message(leaf, section)})
-            break
-        call = frame.get("call")
-        if not call:
-            break
-        callee = (call.get("resolves_to") or ["?"])[0]
-        pos = call.get("position") or {}
-        is_hop = callee.startswith(f"{HOPS_MODULE}.")
-        if callable_name.startswith(f"{HOPS_MODULE}."):
-            model = models.get(callee) or {}
-            frames.append({"type": "trigger", "callee": callee, "file": model.get("filename", "*"),
-                           "callable_line": model.get("callable_line", 1), "callable": callable_name})
-        else:
-            frames.append({"type": "hop-call" if is_hop else "call", "callable": callable_name, "file": filename,
-                           "line": pos.get("line", 0), "col": pos.get("start", 0), "callee": callee,
-                           "message": f"calls {_short(callee)}", "leaf": leaf})
-        model = models.get(callee)
-        if model is None:
-            break
-        port = call.get("port", "")
-        candidates = _matching_port(model.get(section) or [], port)
-        callable_name, filename = callee, model.get("filename", "*")
-    return frames
+def _walk(models: dict[str, dict[str, Any]], here: tuple[str, str], roots: list[dict[str, Any]], section: str,
+          kinds: tuple[str, ...], limit: int) -> list[list[dict[str, Any]]]:
+    """Follow one half of an issue to its leaves; each path runs from the issue outwards.
 
+    Every branch whose taint kinds match the rule is followed, up to ``limit`` paths and a global
+    budget of frames, so cyclic or very wide models cannot blow up.
+    """
+    paths: list[list[dict[str, Any]]] = []
+    budget = [_FRAME_BUDGET]
 
-def _pick(candidates: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[str, Any] | None:
-    for frame in candidates:
-        if any(k.get("kind") in kinds for k in frame.get("kinds", [])):
-            return frame
-    return candidates[0] if candidates else None
+    def follow(callable_name: str, filename: str, candidates: list[dict[str, Any]],
+               prefix: list[dict[str, Any]]) -> None:
+        matching = [c for c in candidates if any(k.get("kind") in kinds for k in c.get("kinds", []))]
+        for frame in matching or candidates[:1]:
+            if len(paths) >= limit or budget[0] <= 0 or len(prefix) >= _MAX_FRAMES:
+                return
+            budget[0] -= 1
+            leaf = _leaf_name(frame)
+            if "origin" in frame:
+                origin = frame["origin"]
+                paths.append([*prefix, {"type": "source" if section == "sources" else "sink",
+                                        "callable": callable_name, "file": filename, "line": origin["line"],
+                                        "col": origin.get("start", 0), "leaf": leaf,
+                                        "message": _leaf_message(leaf, section)}])
+                continue
+            call = frame.get("call")
+            if not call:
+                continue
+            callee = (call.get("resolves_to") or ["?"])[0]
+            pos = call.get("position") or {}
+            model = models.get(callee)
+            if callable_name.startswith(f"{HOPS_MODULE}."):
+                step = {"type": "trigger", "callee": callee, "file": (model or {}).get("filename", "*"),
+                        "callable_line": (model or {}).get("callable_line", 1), "callable": callable_name}
+            else:
+                step = {"type": "hop-call" if callee.startswith(f"{HOPS_MODULE}.") else "call",
+                        "callable": callable_name, "file": filename, "line": pos.get("line", 0),
+                        "col": pos.get("start", 0), "callee": callee, "message": f"calls {_short(callee)}",
+                        "leaf": leaf}
+            if model is None:
+                paths.append([*prefix, step])
+                continue
+            follow(callee, model.get("filename", "*"), _matching_port(model.get(section) or [], call.get("port", "")),
+                   [*prefix, step])
+
+    follow(here[0], here[1], roots, [])
+    return paths
 
 
 def _matching_port(entries: list[dict[str, Any]], port: str) -> list[dict[str, Any]]:

@@ -160,6 +160,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def compile_policy(data: dict[str, Any], origin: str) -> Policy:
+    own_rules = data.get("rules", [])  # JSON paths in errors point into the user's own file
     if data.get("extends", "default") == "default":
         base = _read_yaml(DEFAULT_POLICY_PATH)
         data = _merge(base, data)
@@ -170,13 +171,14 @@ def compile_policy(data: dict[str, Any], origin: str) -> Policy:
                     for s in data.get("custom_sinks", [])]
     source_names = {**SOURCE_KINDS, **{s.name: s.kind for s in custom_sources}}
     sink_names = {**SINK_KINDS, **{s.name: s.kind for s in custom_sinks}}
-    rules: list[Rule] = []
-    for i, r in enumerate(data.get("rules", [])):
+    for i, r in enumerate(own_rules):
         for key, known in (("sources", source_names), ("sinks", sink_names)):
             for j, name in enumerate(r[key]):
                 if name not in known:
                     raise GateInputError(f"invalid policy at $.rules[{i}].{key}[{j}]: unknown {key[:-1]} "
                                          f"{name!r} (known: {', '.join(sorted(known))})", origin)
+    rules: list[Rule] = []
+    for i, r in enumerate(data.get("rules", [])):
         if not r.get("enabled", True):
             continue
         rules.append(Rule(_FIRST_CODE + i, r["name"], r.get("title") or r["name"],
