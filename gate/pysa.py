@@ -80,7 +80,7 @@ def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int = DEFAULT_TIMEOUT
     (workdir / "pysa.log").write_text(proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
         raise AnalysisError(f"Pysa failed (exit {proc.returncode}): {_failure_reason(proc)}"
-                            f" (log: {workdir / 'pysa.log'})")
+                            " (rerun with --keep-workdir to keep pysa.log)")
     output = results / "taint-output.json"
     if not output.is_file():
         raise AnalysisError(f"Pysa wrote no taint-output.json in {results}")

@@ -239,3 +239,11 @@ def test_unreadable_baseline_is_an_error(capsys, tmp_path):
     bad = _write(tmp_path, "{}", "b.json")
     assert cli.main(["scan", str(FIXTURES / "cfn"), "--baseline", str(bad)]) == 2
     assert "not a flowgate baseline" in capsys.readouterr().err
+
+
+def test_custom_sink_pysa_cannot_find_fails_closed(capsys, tmp_path):
+    policy = _write(tmp_path, "version: 1\ncustom_sinks:\n  - {name: sql-query, callable: nosuchlib.query, "
+                              "parameter: q}\n")
+    assert cli.main(["scan", str(FIXTURES / "cfn"), "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err
+    assert "nosuchlib.query" in err and "gate blocks" in err
