@@ -75,7 +75,7 @@ class Finding:
 
     def identity(self, model: AppModel) -> str:
         """Stable across line shifts: rule, functions, hop chain and sink callable, not line numbers."""
-        parts = [self.rule.category, self.source_function or "", self.sink_function or "", self.sink_scope,
+        parts = [self.rule.name, self.source_function or "", self.sink_function or "", self.sink_scope,
                  self.sink_callable,
                  *[f"{h.service}:{h.resource}>{h.to_function}" for h in self.hops]]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

@@ -364,6 +364,13 @@ def _policy_models(plan: Plan, policy: Policy) -> tuple[str, list[str]]:
 
     for name in policy.sanitizers:
         out += [f"def {t}() -> Sanitize: ..." for t in targets(name)]
+    per_rule: dict[str, list[str]] = {}
+    for rule in policy.rules:
+        for name in rule.sanitizers:
+            if name not in policy.sanitizers:
+                per_rule.setdefault(name, []).extend(k for k in rule.sinks if k not in per_rule.get(name, []))
+    for name, kinds in per_rule.items():
+        out += [f"def {t}() -> Sanitize[TaintSink[{', '.join(kinds)}]]: ..." for t in targets(name)]
     for src in policy.custom_sources:
         out += [f"def {t}() -> TaintSource[{src.kind}]: ..." for t in targets(src.callable)]
     for sink in policy.custom_sinks:

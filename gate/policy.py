@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
 DEFAULT_POLICY_PATH = PACKAGE_DIR / "default_policy.yml"
 POLICY_FILE_NAME = "flowgate.yml"
 _FIRST_CODE = 7001
+_CALLABLE_SINK = re.compile(r"(?P<callable>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\((?P<parameter>[A-Za-z_]\w*)\)")
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,13 @@ def compile_policy(data: dict[str, Any], origin: str) -> Policy:
     custom_sinks = [CustomSink(s["name"], s["callable"], s["parameter"],
                                SINK_KINDS.get(s["name"]) or custom_kind(s["name"]))
                     for s in data.get("custom_sinks", [])]
+    # A rule may name a sink as a callable with its parameter, e.g. db.run_query(sql).
+    for r in data.get("rules", []):
+        for name in r["sinks"]:
+            match = _CALLABLE_SINK.fullmatch(name)
+            if match and all(c.name != name for c in custom_sinks):
+                custom_sinks.append(CustomSink(name, match["callable"], match["parameter"],
+                                               custom_kind(re.sub(r"\W+", "-", name).strip("-").lower())))
     source_names = {**SOURCE_KINDS, **{s.name: s.kind for s in custom_sources}}
     sink_names = {**SINK_KINDS, **{s.name: s.kind for s in custom_sinks}}
     for i, r in enumerate(own_rules):
@@ -181,10 +190,10 @@ def compile_policy(data: dict[str, Any], origin: str) -> Policy:
     for i, r in enumerate(data.get("rules", [])):
         if not r.get("enabled", True):
             continue
-        rules.append(Rule(_FIRST_CODE + i, r["name"], r.get("title") or r["name"],
+        rules.append(Rule(_FIRST_CODE + i, r["name"], r.get("category") or r["name"], r.get("title") or r["name"],
                           tuple(dict.fromkeys(source_names[n] for n in r["sources"])),
                           tuple(dict.fromkeys(sink_names[n] for n in r["sinks"])),
-                          r["severity"], r.get("cwe", ""), r.get("help", "")))
+                          r["severity"], r.get("cwe", ""), r.get("help", ""), tuple(r.get("sanitizers", []))))
     suppressions = []
     for i, s in enumerate(data.get("suppressions", [])):
         expires = None

@@ -24,7 +24,8 @@ def render_json(result: ScanResult, base: Path) -> str:
                               for f in model.skipped_functions()],
         "warnings": result.warnings,
         "findings": [{
-            "rule": f.rule.category, "code": f.rule.code, "title": f.rule.title, "cwe": f.rule.cwe,
+            "rule": f.rule.name, "category": f.rule.category, "code": f.rule.code, "title": f.rule.title,
+            "cwe": f.rule.cwe,
             "severity": f.severity, "confidence": f.confidence, "blocking": f.blocking,
             "fingerprint": f.fingerprint,
             "suppressed": ({"reason": f.suppressed_by.reason,

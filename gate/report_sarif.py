@@ -46,7 +46,7 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
                                "kinds": [{"source": "source", "sink": "sink", "write": "call",
                                           "trigger": "enter", "call": "call"}[s.kind]]})
     return {
-        "ruleId": f.rule.category,
+        "ruleId": f.rule.name,
         "level": level,
         "message": {"text": f"{f.rule.title}: {chain(f, model, base)}"},
         "locations": [_location(f.sink, base)],
@@ -73,7 +73,7 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
 
 def render_sarif(result: ScanResult, base: Path) -> str:
     assert result.policy is not None
-    rules = [{"id": r.category, "name": r.title.replace(" ", ""), "shortDescription": {"text": r.title},
+    rules = [{"id": r.name, "name": r.title.replace(" ", ""), "shortDescription": {"text": r.title},
               "fullDescription": {"text": r.help}, "help": {"text": r.help},
               "defaultConfiguration": {"level": _LEVEL[r.severity]},
               "properties": {"tags": ["security", *([r.cwe] if r.cwe else [])], "security-severity": _SCORE[r.severity],

@@ -28,7 +28,7 @@ def chain(f: Finding, model: AppModel, base: Path) -> str:
     entry = model.entry_kinds(f.source_function) if f.source_function else []
     if entry:
         parts.append("/".join(entry))
-    elif f.rule.category != "information-leakage" and f.source.message.startswith("object keys"):
+    elif f.source.message.startswith("object keys"):
         parts.append("s3 listing")
     if f.source_function:
         parts.append(model.display_name(f.source_function))

@@ -38,13 +38,15 @@ def custom_kind(name: str) -> str:
 @dataclass(frozen=True)
 class Rule:
     code: int
-    category: str  # the policy rule name, e.g. "code-injection"
+    name: str  # the policy rule name, e.g. "code-injection"; suppressions refer to it
+    category: str  # what reports call the finding (the name unless the policy says otherwise)
     title: str
     sources: tuple[str, ...]  # Pysa kinds
     sinks: tuple[str, ...]
     severity: str
     cwe: str
     help: str
+    sanitizers: tuple[str, ...] = ()  # callables clean for this rule's sinks only
 
 
 def taint_config(rules: list[Rule], source_kinds: list[str], sink_kinds: list[str]) -> str:

@@ -43,7 +43,7 @@ def _function_ids(model: AppModel, key: str | None) -> set[str]:
 
 
 def _matches(s: Suppression, f: Finding, model: AppModel) -> bool:
-    if s.rule != f.rule.category:
+    if s.rule != f.rule.name:
         return False
     if s.sink and s.sink != f.sink_callable:
         return False
@@ -84,7 +84,7 @@ def triage(findings: list[Finding], model: AppModel, policy: Policy, fail_on: st
 
 def write_baseline(path: Path, findings: list[Finding], model: AppModel) -> None:
     doc = {"version": BASELINE_VERSION, "tool": f"flowgate {__version__}",
-           "findings": [{"fingerprint": f.fingerprint, "rule": f.rule.category,
+           "findings": [{"fingerprint": f.fingerprint, "rule": f.rule.name,
                          "source_function": f.source_function, "sink_function": f.sink_function,
                          "sink": f.sink_callable} for f in findings]}
     try:

@@ -124,16 +124,17 @@ def policy_app_custom():
 
 
 def test_custom_sources_sinks_and_sanitizers(policy_app_default, policy_app_custom):
-    # Without the policy only the os.system on the (unknown to flowgate) validator output is reported.
+    # Without the policy, flowgate knows none of the app's helpers: only plain os.system flows remain.
     assert {(c, callee, line) for c, _s, _h, _f, callee, _n, line in flows(policy_app_default)} == {
-        ("code-injection", "os.system", 13)}
-    got = {(c, callee, line) for c, _s, _h, _f, callee, _n, line in flows(policy_app_custom)}
+        ("code-injection", "os.system", 13), ("code-injection", "os.system", 16)}
+    got = {(f.rule.name, f.rule.category, f.sink_callable, f.sink.line) for f in policy_app_custom.findings}
     assert got == {
-        ("sql-injection", "db.run_query", 11),       # custom sink joining a built-in sink
-        ("audit-leak", "audit.log_event", 12),        # custom sink with its own rule
-        ("code-injection", "os.system", 14),          # custom source
-    }                                                 # line 13 is sanitized by the policy
-    audit = next(f for f in policy_app_custom.findings if f.rule.category == "audit-leak")
+        ("sql-injection", "sql-injection", "db.run_query", 11),     # custom sink joining a built-in sink
+        ("audit-leak", "data-exposure", "audit.log_event", 12),     # callable sink named in a rule, own category
+        ("code-injection", "code-injection", "os.system", 14),      # custom source
+        ("code-injection", "code-injection", "os.system", 16),      # sql_literal does not clean a shell command
+    }  # line 13: global sanitizer; line 15: sql_literal is a sanitizer for the sql-injection rule only
+    audit = next(f for f in policy_app_custom.findings if f.rule.name == "audit-leak")
     assert audit.severity == "low" and not audit.blocking
     assert policy_app_custom.policy.origin.endswith("policy.yml")
 
