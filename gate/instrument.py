@@ -18,6 +18,7 @@ The hop module, the anchor module and the per-app taint models are generated bes
 from __future__ import annotations
 
 import ast
+import builtins
 import keyword
 import shutil
 from dataclasses import dataclass, field
@@ -130,10 +131,8 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
 
 
 def _is_local(name: str, code_root: CodeRootPlan) -> bool:
-    top = name.split(".")[0]
-    return code_root.index.has_module(top) or any(
-        (code_root.directory / top).is_dir() and p.is_relative_to(code_root.directory / top)
-        for p in code_root.files)
+    """Is the top-level module of an absolute import one of the code root's own modules or packages?"""
+    return code_root.index.has_top_level(name.split(".")[0])
 
 
 def _import_edits(tree: ast.Module, code_root: CodeRootPlan) -> list[Edit]:
@@ -359,7 +358,8 @@ def _policy_models(plan: Plan, policy: Policy) -> tuple[str, list[str]]:
                  if root.index.has_module(module) or root.index.has_module(module.rsplit(".", 1)[0])]
         if local:
             return local
-        anchors.add(module.split(".")[0] if module in ("builtins",) else module)
+        if not hasattr(builtins, module.split(".")[0]):  # int.__new__ needs no import
+            anchors.add(module)
         return [dotted]
 
     for name in policy.sanitizers:
@@ -375,6 +375,4 @@ def _policy_models(plan: Plan, policy: Policy) -> tuple[str, list[str]]:
         out += [f"def {t}() -> TaintSource[{src.kind}]: ..." for t in targets(src.callable)]
     for sink in policy.custom_sinks:
         out += [f"def {t}({sink.parameter}: TaintSink[{sink.kind}]): ..." for t in targets(sink.callable)]
-    anchors.discard("int")
-    anchors.discard("float")
-    return "\n".join(out) + "\n", sorted(a for a in anchors if a.split(".")[0] not in ("int", "float", "str"))
+    return "\n".join(out) + "\n", sorted(anchors)

@@ -128,7 +128,7 @@ def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any],
             continue
         props["CodeUri"] = f"s3://{_PLACEHOLDER_BUCKET}/{logical_id}"
 
-    _translate_nested_code_uri_globals(tpl)
+    _drop_globals_code_uri(tpl)
     import boto3
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.arn_generator import ArnGenerator
@@ -152,8 +152,8 @@ def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any],
     return translated, code_dirs
 
 
-def _translate_nested_code_uri_globals(tpl: dict[str, Any]) -> None:
-    """A Globals CodeUri would be re-applied to every function by the translator; drop it."""
+def _drop_globals_code_uri(tpl: dict[str, Any]) -> None:
+    """Each function's CodeUri is already a placeholder; the translator must not re-apply Globals'."""
     globals_fn = (tpl.get("Globals") or {}).get("Function")
     if isinstance(globals_fn, dict):
         globals_fn.pop("CodeUri", None)

@@ -228,13 +228,16 @@ block_at: high
 
 # Rules with the name of a default rule replace it. Sources: Api, HttpApi, FunctionUrl, ALB, AppSync,
 # Cognito, s3-listing, exception-text, or a custom source. Sinks: code-execution, sql-query,
-# nosql-filter, request-url, file-path, deserialization, http-response, or a custom sink.
+# nosql-filter, request-url, file-path, deserialization, http-response, a custom sink, or a callable
+# with its dangerous parameter such as db.run_query(sql). A rule's own sanitizers clean its sinks only.
 rules: []
 #  - name: information-leakage
+#    category: information-leakage
 #    title: Information leakage
 #    severity: high
 #    sources: [exception-text]
 #    sinks: [http-response]
+#    sanitizers: [errors.public_message]
 
 # Your own dangerous functions. `callable` is a module path inside a function's code root (or the
 # standard library); `name` is used in rules (a built-in sink name joins that sink).

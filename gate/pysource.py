@@ -291,6 +291,10 @@ class CodeRoot:
     def has_module(self, dotted: str) -> bool:
         return dotted in self._by_dotted
 
+    def has_top_level(self, name: str) -> bool:
+        """A module ``name`` or a package ``name/`` (with or without ``__init__.py``) in this root."""
+        return name in self._by_dotted or any(d.startswith(name + ".") for d in self._by_dotted)
+
     def module(self, dotted: str) -> ModuleIndex | None:
         if dotted not in self._by_dotted:
             return None
@@ -441,15 +445,10 @@ def _candidates(name: str, scope: Scope, depth: int) -> list[tuple[ast.expr, Sco
     m = scope.module
     cands, how = m.lookup(name, scope)
     if how == "import":
+        # ``from common import s3``: the value is that module's global, when the module is ours.
         module, attr = m.imports[name]
         other = m.root.module(module) if attr else None
-        if other is None and attr:
-            other_mod = m.root.module(f"{module}.{attr}" if module else attr)
-            if other_mod is not None:
-                return []
-        if other is not None and attr:
-            found, _how = other.lookup(attr, other.module_scope)
-            return found
+        return other.lookup(attr, other.module_scope)[0] if other is not None and attr else []
     return cands
 
 
@@ -489,8 +488,6 @@ def resolve_handle(expr: ast.expr | None, scope: Scope, depth: int = 0) -> Handl
                 if f.attr == "get_queue_by_name" and parent.kind == "resource" and parent.service == "sqs":
                     name = _arg(expr, 0, "QueueName")
                     return Handle("sqs", "Queue", target=resolve_str(name, scope, depth + 1))
-                if f.attr == "Bucket" and parent.service == "s3" and parent.kind == "resource":
-                    pass  # handled by the sub-resource table below
                 sub = sub_resource(parent.service, parent.kind, f.attr)
                 if sub is not None:
                     args = {p: _arg(expr, i, p) for i, p in enumerate(sub.params)}
