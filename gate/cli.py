@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("scan", help="analyse a SAM/CloudFormation project, a template or a cdk.out assembly")
     s.add_argument("path", nargs="?", default=".", help="project directory, template file or cdk.out")
     s.add_argument("--template", type=Path, help="an explicit template file")
-    s.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    s.add_argument("--format", choices=("text", "json", "sarif", "html"), default="text")
     s.add_argument("--output", type=Path, help="write the report here instead of standard output")
     s.add_argument("--policy", type=Path,
                    help="policy file (default: flowgate.yml in the project directory, else the bundled policy)")
@@ -118,6 +118,10 @@ def _scan(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if args.format == "json":
         text = render_json(result, base)
+    elif args.format == "html":
+        from gate.report_html import render_html
+
+        text = render_html(result, base)
     elif args.format == "sarif":
         text = render_sarif(result, base)
     else:

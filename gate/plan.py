@@ -39,6 +39,7 @@ class Edge:
     trigger: Trigger
     confidence: str  # "resolved" | "unresolved"
     note: str
+    writers: tuple[str, ...] = ()  # keys of the functions whose run of this code fires the edge
 
 
 @dataclass
@@ -55,6 +56,7 @@ class WriteSite:
     item_keys: list[str] | None
     edges: list[Edge] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
+    reached_by: tuple[str, ...] = ()  # functions whose handler reaches this call (syntactic call graph)
 
     @property
     def file(self) -> Path:
@@ -123,7 +125,58 @@ def build_plan(model: AppModel) -> Plan:
             if module is None:
                 continue
             _scan_module(model, root, module, writes)
+        reach = {fn.key: reachable_scopes(root, fn) for fn in root.functions}
+        for site in root.writes:
+            where = (site.module.dotted, site.scope_name)
+            site.reached_by = tuple(k for k, scopes in reach.items()
+                                    if where in scopes or site.scope_name == "<module>")
     return Plan(list(roots.values()), writes)
+
+
+def reachable_scopes(root: CodeRootPlan, fn: Function) -> set[tuple[str, str]]:
+    """(module, function) pairs a handler may call, following names syntactically.
+
+    Calls by name (local functions and names imported from the code root), ``module.func`` for code-root
+    modules, ``Class()`` (all its methods) and ``x.method()`` (methods of that name in the module). An
+    over-approximation used to say which functions run an SDK call; it never prunes an edge.
+    """
+    assert fn.handler_file and fn.handler_function
+    start = root.index.module(root.index.dotted_name(root.directory / fn.handler_file))
+    if start is None:
+        return set()
+    seen: set[tuple[str, str]] = set()
+    todo = [(start, fn.handler_function)]
+    while todo:
+        module, name = todo.pop()
+        if (module.dotted, name) in seen:
+            continue
+        seen.add((module.dotted, name))
+        scope = module.functions.get(name) or next(
+            (sc for (_cls, meth), sc in module.methods.items() if f"{_cls}.{meth}" == name), None)
+        if scope is None or scope.node is None:
+            continue
+        for node in ast.walk(scope.node):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if isinstance(f, ast.Name):
+                if f.id in module.functions:
+                    todo.append((module, f.id))
+                elif any(cls == f.id for cls, _m in module.methods):
+                    todo += [(module, f"{cls}.{m}") for cls, m in module.methods if cls == f.id]
+                elif f.id in module.imports:
+                    other_name, attr = module.imports[f.id]
+                    other = root.index.module(other_name)
+                    if other is not None and attr:
+                        todo.append((other, attr))
+            elif isinstance(f, ast.Attribute):
+                if isinstance(f.value, ast.Name) and f.value.id in module.imports:
+                    other_name, attr = module.imports[f.value.id]
+                    other = root.index.module(f"{other_name}.{attr}" if attr else other_name)
+                    if other is not None:
+                        todo.append((other, f.attr))
+                todo += [(module, f"{cls}.{m}") for cls, m in module.methods if m == f.attr]
+    return seen
 
 
 def _template_of(model: AppModel, fn: Function) -> str:
@@ -241,10 +294,12 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
                     continue
                 confidence = "resolved" if resolved and verdict == "yes" else "unresolved"
                 reason = note if verdict != "yes" else ("target resolved" if resolved else how)
-                edge = Edge(trig, confidence, reason)
                 prev = seen.get((trig.source, trig.function))
+                writers = tuple(dict.fromkeys([*(prev.writers if prev else ()), fn.key]))
                 if prev is None or (prev.confidence == "unresolved" and confidence == "resolved"):
-                    seen[(trig.source, trig.function)] = edge
+                    seen[(trig.source, trig.function)] = Edge(trig, confidence, reason, writers)
+                else:
+                    seen[(trig.source, trig.function)] = Edge(prev.trigger, prev.confidence, prev.note, writers)
     site.edges = list(seen.values())
     outcomes = [f"when run as {_names(fns)}: target {site.target_sym.describe()} -> {how}"
                 for how, fns in by_outcome.items()]

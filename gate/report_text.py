@@ -8,9 +8,11 @@ from gate.findings import Finding
 from gate.model import AppModel
 from gate.rules import SEVERITIES
 from gate.scan import ScanResult
+from gate.snippets import line_of
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _RESET = "\033[0m"
+_DIM = "\033[2m"
 
 
 def _rel(path: Path | None, base: Path) -> str:
@@ -62,6 +64,9 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
             for s in f.steps:
                 fn = f" [{model.display_name(s.function)}]" if s.function else ""
                 out.append(f"      {s.kind:<7} {_rel(s.file, base)}:{s.line}{fn}  {s.message}")
+                code = line_of(s.file, s.line)
+                if code:
+                    out.append(f"              {(_DIM + code + _RESET) if colour else code}")
             for note in f.notes:
                 out.append(f"      note    {note}")
     skipped = model.skipped_functions()
@@ -98,6 +103,8 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
     for w in result.plan.writes:
         out.append(f"  {_rel(w.file, base)}:{w.line} {w.api.label} target {w.target_sym.describe()}"
                    + (f", key {w.key_sym.describe()}" if w.key_sym else ""))
+        if w.reached_by:
+            out.append(f"      reached from the handler of: {', '.join(model.display_name(k) for k in w.reached_by)}")
         for d in w.decisions:
             out.append(f"      {d}")
     out.append("")
