@@ -131,13 +131,12 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
             prev_site = _previous_site(app, raw[:i])
             edge = _edge_for(prev_site, targets)
             to_fn = edge.trigger.function if edge else (targets[0] if targets else None)
-            if prev_site is not None and to_fn is not None:
-                hops.append(Hop(prev_site.api.service, edge.trigger.source if edge else "?", prev_site.api.label,
-                                fn, to_fn, edge.confidence if edge else "unresolved",
-                                edge.note if edge else "edge not found in plan"))
+            if prev_site is not None and edge is not None:
+                hops.append(Hop(prev_site.api.service, edge.trigger.source, prev_site.api.label, fn,
+                                edge.trigger.function, edge.confidence, edge.note))
             fn = to_fn
             res_name = model.display_name(edge.trigger.source) if edge else "?"
-            steps.append(Step("trigger", _orig(app, frame["file"]), frame["callable_line"], 0,
+            steps.append(Step("trigger", app.original(frame["file"]), frame["callable_line"], 0,
                               f"{model.display_name(to_fn) if to_fn else frame['callee']} triggered by "
                               f"{prev_site.api.service if prev_site else '?'}:{res_name}", fn))
             continue
@@ -239,17 +238,13 @@ def _short(name: str) -> str:
     return ".".join(parts)
 
 
-def _orig(app: InstrumentedApp, rel: str) -> Path | None:
-    return app.original(rel)
-
-
 def _step(app: InstrumentedApp, frame: dict[str, Any], kind: str, message: str, fn: str | None) -> Step:
     rel = frame["file"]
     line, col = frame["line"], frame["col"]
     for shift_col, delta in sorted(app.column_shifts.get(rel, {}).get(line, []), reverse=True):
         if col > shift_col:
             col = max(shift_col, col - delta)
-    return Step(kind, _orig(app, rel), line, col + 1, message, fn)
+    return Step(kind, app.original(rel), line, col + 1, message, fn)
 
 
 def _functions_of(app: InstrumentedApp, model: AppModel, callable_name: str) -> list[str]:

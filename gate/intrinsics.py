@@ -77,10 +77,3 @@ def literal(value: Any) -> str | None:
         return str(value)
     return None
 
-
-def first_reference(value: Any, known: set[str]) -> tuple[str, str] | None:
-    """The first reference in ``value`` whose logical ID is in ``known``."""
-    for logical, attr in references(value):
-        if logical in known:
-            return logical, attr
-    return None
