@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from gate.instrument import HOPS_MODULE, SDK_MODULE, InstrumentedApp
-from gate.model import AppModel
-from gate.plan import Edge, WriteSite
+from gate.model import AppModel, logical_id
+from gate.plan import PACKAGE_PREFIX, Edge, WriteSite
 from gate.policy import Policy, Suppression
 from gate.rules import SEVERITIES, Rule, lower
 
@@ -47,6 +47,11 @@ class Hop:
     def label(self, model: AppModel) -> str:
         return f"{self.service}:{model.display_name(self.resource)}"
 
+    def to_dict(self) -> dict[str, str | None]:
+        return {"service": self.service, "resource": logical_id(self.resource), "api": self.api,
+                "from": logical_id(self.from_function), "to": logical_id(self.to_function),
+                "confidence": self.confidence, "note": self.note}
+
 
 @dataclass
 class Finding:
@@ -73,8 +78,8 @@ class Finding:
     def source(self) -> Step:
         return self.steps[0]
 
-    def identity(self, model: AppModel) -> str:
-        """Stable across line shifts: rule, functions, hop chain and sink callable, not line numbers."""
+    def identity(self) -> str:
+        """Stable across line shifts: rule, functions, the function holding the sink, sink callable, hops."""
         parts = [self.rule.name, self.source_function or "", self.sink_function or "", self.sink_scope,
                  self.sink_callable,
                  *[f"{h.service}:{h.resource}>{h.to_function}" for h in self.hops]]
@@ -116,9 +121,9 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
         return None
     steps: list[Step] = []
     hops: list[Hop] = []
-    current_fn = _functions_of(app, model, issue["callable"])
+    current_fn = _functions_of(app, issue["callable"])
     first = raw[0]
-    source_fn = _pick_entry(model, _functions_of(app, model, first["callable"])) or (
+    source_fn = _pick_entry(model, _functions_of(app, first["callable"])) or (
         current_fn[0] if current_fn else None)
     fn = source_fn
     for i, frame in enumerate(raw):
@@ -127,7 +132,7 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
             steps.append(_step(app, frame, "write", site.api.label + "(...)" if site else "SDK write", fn))
             continue
         if frame["type"] == "trigger":
-            targets = _functions_of(app, model, frame["callee"])
+            targets = _functions_of(app, frame["callee"])
             prev_site = _previous_site(app, raw[:i])
             edge = _edge_for(prev_site, targets)
             to_fn = edge.trigger.function if edge else (targets[0] if targets else None)
@@ -224,14 +229,14 @@ def _leaf_message(leaf: str | None, section: str) -> str:
         if leaf and ("BaseException" in leaf or "traceback" in leaf):
             return f"exception text ({_short(leaf)})"
         return "untrusted event"
-    if leaf and leaf.split(".", 1)[0].startswith("fgpkg_"):
+    if leaf and leaf.startswith(PACKAGE_PREFIX):
         return "returned to the HTTP caller"
     return f"reaches {_short(leaf or '?')}"
 
 
 def _short(name: str) -> str:
     parts = name.split(".")
-    if parts and parts[0].startswith("fgpkg_"):
+    if parts and parts[0].startswith(PACKAGE_PREFIX):
         parts = parts[1:]
     if parts and parts[0] == "builtins":
         parts = parts[1:]
@@ -247,7 +252,7 @@ def _step(app: InstrumentedApp, frame: dict[str, Any], kind: str, message: str, 
     return Step(kind, app.original(rel), line, col + 1, message, fn)
 
 
-def _functions_of(app: InstrumentedApp, model: AppModel, callable_name: str) -> list[str]:
+def _functions_of(app: InstrumentedApp, callable_name: str) -> list[str]:
     if callable_name in app.handlers:
         return list(app.handlers[callable_name])
     package = callable_name.split(".", 1)[0]

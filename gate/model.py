@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 
+def logical_id(key: str | None) -> str | None:
+    """``Stack/LogicalId`` -> ``LogicalId`` (keys carry the stack so IDs from two stacks cannot clash)."""
+    return key.split("/", 1)[1] if key else None
+
+
 @dataclass(frozen=True)
 class Stack:
     """One CloudFormation template after loading (and SAM translation when needed)."""

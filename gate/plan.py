@@ -16,8 +16,9 @@ from pathlib import Path
 from gate.errors import GateInputError
 from gate.model import AppModel, Function, Resource, Trigger
 from gate.pysource import UNKNOWN, CodeRoot, Handle, ModuleIndex, Sym, call_argument, resolve_handle, resolve_str
-from gate.services import SERVICES, WriteApi, write_api
+from gate.services import SERVICES, Service, WriteApi, write_api
 
+PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgpkg_<n>_<dir>
 _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".venv", "venv", ".tox"}
 
 # SDK calls that are taint sources or sinks themselves, rewritten into modelled helper calls.
@@ -76,7 +77,6 @@ class SdkSite:
     module: ModuleIndex
     call: ast.Call
     helper: str
-    label: str
 
 
 @dataclass
@@ -89,6 +89,15 @@ class CodeRootPlan:
     writes: list[WriteSite] = field(default_factory=list)
     sdk_sites: list[SdkSite] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+
+    def handler_module(self, fn: Function) -> ModuleIndex | None:
+        assert fn.handler_file
+        return self.index.module(self.index.dotted_name(self.directory / fn.handler_file))
+
+    def handler_dotted(self, fn: Function) -> str:
+        """The handler's callable in the instrumented copy, e.g. ``fgpkg_0_src.app.handler``."""
+        assert fn.handler_file and fn.handler_function
+        return f"{self.package}.{self.index.dotted_name(self.directory / fn.handler_file)}.{fn.handler_function}"
 
 
 @dataclass
@@ -140,8 +149,8 @@ def reachable_scopes(root: CodeRootPlan, fn: Function) -> set[tuple[str, str]]:
     modules, ``Class()`` (all its methods) and ``x.method()`` (methods of that name in the module). An
     over-approximation used to say which functions run an SDK call; it never prunes an edge.
     """
-    assert fn.handler_file and fn.handler_function
-    start = root.index.module(root.index.dotted_name(root.directory / fn.handler_file))
+    assert fn.handler_function
+    start = root.handler_module(fn)
     if start is None:
         return set()
     seen: set[tuple[str, str]] = set()
@@ -188,7 +197,7 @@ def _template_of(model: AppModel, fn: Function) -> str:
 
 def _package_name(directory: Path, n: int) -> str:
     stem = re.sub(r"\W+", "_", directory.name).strip("_").lower() or "code"
-    return f"fgpkg_{n}_{stem}"[:60]
+    return f"{PACKAGE_PREFIX}{n}_{stem}"[:60]
 
 
 def python_files(directory: Path) -> tuple[list[Path], list[str]]:
@@ -229,7 +238,7 @@ def _check_handler(model: AppModel, fn: Function, root: CodeRootPlan) -> None:
     if not path.is_file():
         raise GateInputError(f"handler module {fn.handler_file} of function {fn.logical_id} not found in "
                              f"{root.directory}", where)
-    module = root.index.module(root.index.dotted_name(path))
+    module = root.handler_module(fn)
     if module is None:
         raise GateInputError(f"handler module {fn.handler_file} is not importable Python", where)
     defined = {n.name for n in module.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
@@ -249,7 +258,7 @@ def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, write
             continue
         helper = SDK_HELPERS.get((handle.service, handle.kind, f.attr))
         if helper is not None:
-            root.sdk_sites.append(SdkSite(module, call, helper, f"{handle.service}.{f.attr}"))
+            root.sdk_sites.append(SdkSite(module, call, helper))
             continue
         api = write_api(handle.service, handle.kind, f.attr)
         if api is None:
@@ -274,10 +283,11 @@ def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, write
 
 def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None:
     service = SERVICES[site.api.service]
+    candidates = [r for r in model.resources.values() if r.type in service.resource_types]
     seen: dict[tuple[str, str], Edge] = {}
     by_outcome: dict[str, list[str]] = {}
     for fn in root.functions:
-        resources, how = _target_resources(model, fn, site.api.service, site.target_sym)
+        resources, how = _target_resources(fn, service, candidates, site.target_sym)
         resolved = how.startswith("resolved")
         by_outcome.setdefault(how.replace(fn.logical_id, "the function"), []).append(fn.logical_id)
         for res in resources:
@@ -317,34 +327,33 @@ def _name(trig: Trigger) -> str:
     return f"{trig.source.split('/', 1)[1]} -> {trig.function.split('/', 1)[1]}"
 
 
-def _target_resources(model: AppModel, fn: Function, service: str, sym: Sym) -> tuple[list[Resource], str]:
-    """Resources of ``service`` that ``sym`` may denote when running as ``fn``, and how we know."""
-    candidates = [r for r in model.resources.values() if getattr(SERVICES.get(service), "resource_types", ())
-                  and r.type in SERVICES[service].resource_types]
+def _target_resources(fn: Function, service: Service, candidates: list[Resource], sym: Sym
+                      ) -> tuple[list[Resource], str]:
+    """Which of ``candidates`` (the service's resources) ``sym`` may denote when running as ``fn``, and how."""
     exact = sym.exact()
     if exact is not None:
-        hits = [r for r in candidates if SERVICES[service].name_matches(r, exact)]
+        hits = [r for r in candidates if service.name_matches(r, exact)]
         if hits:
             return hits, f"resolved (literal name {exact!r})"
-        return [], f"resolved to {exact!r}, which names no {service} resource of this app (no trigger)"
+        return [], f"resolved to {exact!r}, which names no {service.name} resource of this app (no trigger)"
     envs = [sym] if sym.kind == "env" else [p for p in sym.parts if p.kind == "env"]
     for env_sym in envs:
         binding = fn.env.get(env_sym.env or "")
         if binding is not None and binding.resource:
-            res = model.resources[binding.resource]
-            if res in candidates:
-                return [res], f"resolved (env {binding.describe()})"
+            hits = [r for r in candidates if r.key == binding.resource]
+            if hits:
+                return hits, f"resolved (env {binding.describe()})"
         if binding is not None and binding.literal is not None:
-            hits = [r for r in candidates if SERVICES[service].name_matches(r, binding.literal)]
+            hits = [r for r in candidates if service.name_matches(r, binding.literal)]
             if hits:
                 return hits, f"resolved (env {binding.name} = {binding.literal!r})"
-            return [], f"resolved (env {binding.name} = {binding.literal!r} names no {service} resource)"
+            return [], f"resolved (env {binding.name} = {binding.literal!r} names no {service.name} resource)"
         if binding is None and sym.kind == "env":
             if env_sym.default is None:
                 return [], f"resolved (env {env_sym.env} is not set on {fn.logical_id}: no target there)"
-            inner, how = _target_resources(model, fn, service, env_sym.default)
+            inner, how = _target_resources(fn, service, candidates, env_sym.default)
             return inner, f"env {env_sym.env} not set on {fn.logical_id}; default: {how}"
-    return candidates, f"unresolved ({sym.describe()}): any {service} resource"
+    return candidates, f"unresolved ({sym.describe()}): any {service.name} resource"
 
 
 def _s3_filter(trig: Trigger, key: Sym | None) -> tuple[str, str]:

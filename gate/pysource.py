@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os.path
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -425,20 +426,14 @@ def _join_syms(syms: list[Sym]) -> Sym:
     if all(s == first for s in syms):
         return first
     # Keep what all alternatives share, e.g. the same prefix.
-    prefix, suffix = _common_prefix([s.prefix() for s in syms]), _common_suffix([s.suffix() for s in syms])
+    prefix, suffix = os.path.commonprefix([s.prefix() for s in syms]), _common_suffix([s.suffix() for s in syms])
     if prefix or suffix:
         return concat([const(prefix), UNKNOWN, const(suffix)])
     return UNKNOWN
 
 
-def _common_prefix(items: list[str]) -> str:
-    import os.path
-
-    return os.path.commonprefix(items)
-
-
 def _common_suffix(items: list[str]) -> str:
-    return _common_prefix([s[::-1] for s in items])[::-1]
+    return os.path.commonprefix([s[::-1] for s in items])[::-1]
 
 
 def _candidates(name: str, scope: Scope, depth: int) -> list[tuple[ast.expr, Scope]]:

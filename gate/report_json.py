@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from gate import __version__
+from gate.model import logical_id
 from gate.report_text import _rel, chain
 from gate.scan import ScanResult
 
@@ -32,16 +33,13 @@ def render_json(result: ScanResult, base: Path) -> str:
                             "expires": f.suppressed_by.expires and f.suppressed_by.expires.isoformat()}
                            if f.suppressed_by else None),
             "baselined": f.baselined,
-            "source_function": f.source_function and f.source_function.split("/", 1)[1],
-            "sink_function": f.sink_function and f.sink_function.split("/", 1)[1],
+            "source_function": logical_id(f.source_function),
+            "sink_function": logical_id(f.sink_function),
             "sink": {"callable": f.sink_callable, "file": _rel(f.sink.file, base), "line": f.sink.line},
             "chain": chain(f, model, base),
-            "hops": [{"service": h.service, "resource": h.resource.split("/", 1)[1], "api": h.api,
-                      "from": h.from_function and h.from_function.split("/", 1)[1],
-                      "to": h.to_function.split("/", 1)[1], "confidence": h.confidence, "note": h.note}
-                     for h in f.hops],
+            "hops": [h.to_dict() for h in f.hops],
             "steps": [{"kind": s.kind, "file": _rel(s.file, base), "line": s.line, "column": s.column,
-                       "message": s.message, "function": s.function and s.function.split("/", 1)[1]}
+                       "message": s.message, "function": logical_id(s.function)}
                       for s in f.steps],
             "notes": f.notes,
         } for f in result.findings],

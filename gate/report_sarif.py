@@ -9,6 +9,7 @@ from typing import Any
 
 from gate import __version__
 from gate.findings import Finding, Step
+from gate.model import logical_id
 from gate.report_text import chain
 from gate.scan import ScanResult
 
@@ -57,15 +58,13 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
                               "justification": f.suppressed_by.reason}]} if f.suppressed_by else {}),
         **({"baselineState": "unchanged" if f.baselined else "new"} if result.baseline_used else {}),
         "properties": {
-            "sourceFunction": f.source_function.split("/", 1)[1] if f.source_function else None,
-            "sinkFunction": f.sink_function.split("/", 1)[1] if f.sink_function else None,
+            "sourceFunction": logical_id(f.source_function),
+            "sinkFunction": logical_id(f.sink_function),
             "category": f.rule.category,
             "severity": f.severity,
             "confidence": f.confidence,
             "blocking": f.blocking,
-            "hops": [{"service": h.service, "resource": h.resource.split("/", 1)[1], "api": h.api,
-                      "from": h.from_function.split("/", 1)[1] if h.from_function else None,
-                      "to": h.to_function.split("/", 1)[1], "confidence": h.confidence} for h in f.hops],
+            "hops": [{k: v for k, v in h.to_dict().items() if k != "note"} for h in f.hops],
             "sinkCallable": f.sink_callable,
         },
     }

@@ -25,7 +25,7 @@ def assign_fingerprints(findings: list[Finding], model: AppModel) -> None:
     and a baseline does not hide the second one; line numbers play no part."""
     seen: dict[str, int] = {}
     for f in sorted(findings, key=lambda f: (str(f.sink.file), f.sink.line, str(f.source.file), f.source.line)):
-        base = f.identity(model)
+        base = f.identity()
         n = seen.get(base, 0) + 1
         seen[base] = n
         f.fingerprint = base if n == 1 else f"{base}#{n}"
