@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gate.iam import function_permissions
 from gate.intrinsics import literal, references
 from gate.model import AppModel, EnvBinding, Function, Resource, Stack, Trigger
 from gate.services import SERVICES, service_for_resource_type
@@ -27,18 +28,22 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
         stack_resources = _resources(stack)
         resources.update({r.key: r for r in stack_resources.values()})
         contexts.append((stack, stack_resources))
+    permissions = {}
     for stack, stack_resources in contexts:
         stack_functions = {}
-        for logical_id, raw in (stack.template.get("Resources") or {}).items():
+        template_resources = stack.template.get("Resources") or {}
+        for logical_id, raw in template_resources.items():
             if isinstance(raw, dict) and raw.get("Type") == _FUNCTION:
                 fn = _function(stack, logical_id, raw, stack_resources, resources, exports)
                 stack_functions[logical_id] = fn
                 functions[fn.key] = fn
+                props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
+                permissions[fn.key] = function_permissions(props, template_resources)
         ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions))
         for service in SERVICES.values():
             triggers.extend(service.triggers(ctx))
         entries.extend(entry_points(ctx))
-    return AppModel(stacks, functions, resources, triggers, entries, warnings)
+    return AppModel(stacks, functions, resources, triggers, entries, warnings, permissions)
 
 
 def _resources(stack: Stack) -> dict[str, Resource]:
@@ -52,6 +57,9 @@ def _resources(stack: Stack) -> dict[str, Resource]:
         if svc is not None:
             res = Resource(stack.name, logical_id, res.type, props, svc.physical_names(res))
         out[logical_id] = res
+    for svc in SERVICES.values():
+        for res in svc.pseudo_resources(stack.name, stack.template.get("Resources") or {}):
+            out.setdefault(res.logical_id, res)
     return out
 
 
@@ -105,7 +113,7 @@ def _function(stack: Stack, logical_id: str, raw: dict[str, Any], stack_resource
     elif reason is None:
         reason = f"handler {handler!r} is not of the form module.function"
     return Function(stack.name, logical_id, runtime, handler, code_dir, handler_file, handler_function, env,
-                    construct_path, reason)
+                    construct_path, reason, literal(props.get("FunctionName")))
 
 
 def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadata: dict[str, Any]

@@ -77,3 +77,36 @@ def literal(value: Any) -> str | None:
         return str(value)
     return None
 
+
+
+def render(value: Any) -> str | None:
+    """A string value with every reference written as ``${Logical}`` or ``${Logical.Attr}``.
+
+    ``Fn::Join`` and ``Fn::Sub`` are flattened (Sub variables substituted by their own rendering),
+    pseudo parameters stay as ``${AWS::...}``; anything else that is not a string gives ``None``.
+    """
+    text = literal(value)
+    if text is not None:
+        return text
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    (fn, arg), = value.items()
+    if fn == "Ref" and isinstance(arg, str):
+        return "${" + arg + "}"
+    if fn == "Fn::GetAtt":
+        parts = _getatt_parts(arg)
+        return "${" + ".".join(parts) + "}" if parts else None
+    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+        sep = literal(arg[0]) or ""
+        pieces = [render(v) for v in arg[1]]
+        return None if any(p is None for p in pieces) else sep.join(p for p in pieces if p is not None)
+    if fn == "Fn::Sub":
+        text, variables = (arg, {}) if isinstance(arg, str) else _sub_parts(arg)
+        if not isinstance(text, str):
+            return None
+        for name, v in variables.items():
+            rendered = render(v)
+            if rendered is not None:
+                text = text.replace("${" + name + "}", rendered)
+        return text
+    return None

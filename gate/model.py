@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.iam import Permissions
 
 
 def logical_id(key: str | None) -> str | None:
@@ -75,6 +78,7 @@ class Function:
     env: dict[str, EnvBinding]
     construct_path: str | None = None
     skipped_reason: str | None = None
+    physical_name: str | None = None  # FunctionName, when the template sets it
 
     @property
     def key(self) -> str:
@@ -89,7 +93,7 @@ class Function:
 class Trigger:
     """``source`` (a resource key) invokes ``function`` (a function key) with ``service``'s event."""
 
-    service: str  # "s3", "sqs", "sns", "dynamodb"
+    service: str  # a registered service: "s3", "sqs", "sns", "dynamodb", "kinesis", "events", ...
     source: str
     function: str
     events: tuple[str, ...] = ()  # e.g. ("s3:ObjectCreated:*",)
@@ -101,9 +105,11 @@ class Trigger:
 
 @dataclass(frozen=True)
 class EntryPoint:
-    """An untrusted way into a function: API Gateway REST/HTTP APIs, function URLs."""
+    """An untrusted way into a function: API Gateway REST/HTTP APIs, function URLs, and triggers
+    from resources outsiders can write to (``ExternalResource``: public buckets, queues and topics
+    whose resource policy admits other accounts, buckets the app hands out upload URLs for)."""
 
-    kind: str  # "Api" | "HttpApi" | "FunctionUrl"
+    kind: str  # "Api" | "HttpApi" | "FunctionUrl" | "ExternalResource"
     function: str
     via: str
 
@@ -116,6 +122,7 @@ class AppModel:
     triggers: list[Trigger]
     entry_points: list[EntryPoint]
     warnings: list[str] = field(default_factory=list)
+    permissions: dict[str, Permissions] = field(default_factory=dict)  # function key -> its role's statements
 
     def analysable_functions(self) -> list[Function]:
         return [f for f in self.functions.values() if f.analysable]

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.errors import GateInputError
+from gate.iam import Target, evaluate
 from gate.model import AppModel, Function, Resource, Trigger
-from gate.pysource import UNKNOWN, CodeRoot, Handle, ModuleIndex, Sym, call_argument, resolve_handle, resolve_str
+from gate.pysource import CodeRoot, Handle, ModuleIndex, Sym, resolve_handle
 from gate.services import SERVICES, Service, WriteApi, write_api
+from gate.services.base import CallFacts
+from gate.validators import Validation, find_validations
 
 PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgpkg_<n>_<dir>
 _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".venv", "venv", ".tox"}
@@ -52,12 +55,18 @@ class WriteSite:
     scope_name: str
     api: WriteApi
     handle: Handle
-    target_sym: Sym
-    key_sym: Sym | None
-    item_keys: list[str] | None
+    facts: CallFacts
     edges: list[Edge] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
     reached_by: tuple[str, ...] = ()  # functions whose handler reaches this call (syntactic call graph)
+
+    @property
+    def target_sym(self) -> Sym:
+        return self.facts.target
+
+    @property
+    def key_sym(self) -> Sym | None:
+        return self.facts.key
 
     @property
     def file(self) -> Path:
@@ -89,6 +98,7 @@ class CodeRootPlan:
     writes: list[WriteSite] = field(default_factory=list)
     sdk_sites: list[SdkSite] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    validations: dict[Path, list[Validation]] = field(default_factory=dict)  # regex allow-list checks
 
     def handler_module(self, fn: Function) -> ModuleIndex | None:
         assert fn.handler_file
@@ -134,11 +144,15 @@ def build_plan(model: AppModel) -> Plan:
             if module is None:
                 continue
             _scan_module(model, root, module, writes)
+            found = find_validations(module)
+            if found:
+                root.validations[path] = found
         reach = {fn.key: reachable_scopes(root, fn) for fn in root.functions}
         for site in root.writes:
             where = (site.module.dotted, site.scope_name)
             site.reached_by = tuple(k for k, scopes in reach.items()
                                     if where in scopes or site.scope_name == "<module>")
+            _resolve_edges(model, root, site)
     return Plan(list(roots.values()), writes)
 
 
@@ -263,42 +277,46 @@ def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, write
         api = write_api(handle.service, handle.kind, f.attr)
         if api is None:
             continue
-        params = api.params
-        target_sym = resolve_str(call_argument(call, params, api.target), scope) if api.target else (
-            handle.target or UNKNOWN)
-        if api.key_from_receiver:
-            key_sym = handle.key or UNKNOWN
-        elif api.key:
-            key_sym = resolve_str(call_argument(call, params, api.key), scope)
-        else:
-            key_sym = None
-        item = call_argument(call, params, "Item")
-        item_keys = [k.value for k in item.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)] \
-            if isinstance(item, ast.Dict) and all(isinstance(k, ast.Constant) for k in item.keys) else None
-        site = WriteSite(len(writes) + 1, root, module, call, scope.name, api, handle, target_sym, key_sym, item_keys)
-        _resolve_edges(model, root, site)
+        facts = SERVICES[api.service].call_facts(api, call, scope, handle)
+        site = WriteSite(len(writes) + 1, root, module, call, scope.name, api, handle, facts)
         root.writes.append(site)
         writes.append(site)
 
 
 def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None:
+    """Edges of one write, evaluated as each function that runs it (its env vars and its role).
+
+    The functions that run it are those whose handler reaches it through the syntactic call graph;
+    when none does (dynamic dispatch the graph misses), every function of the code root counts.
+    """
     service = SERVICES[site.api.service]
     candidates = [r for r in model.resources.values() if r.type in service.resource_types]
     seen: dict[tuple[str, str], Edge] = {}
     by_outcome: dict[str, list[str]] = {}
-    for fn in root.functions:
+    iam: dict[tuple[str, str, str], list[str]] = {}  # (resource, verdict, why) -> functions
+    runners = [fn for fn in root.functions if fn.key in site.reached_by] or root.functions
+    if len(runners) < len(root.functions):
+        site.decisions.append(f"run only by {_names([model.display_name(fn.key) for fn in runners])} "
+                              "(the handlers that reach this call)")
+    for fn in runners:
         resources, how = _target_resources(fn, service, candidates, site.target_sym)
         resolved = how.startswith("resolved")
         by_outcome.setdefault(how.replace(fn.logical_id, "the function"), []).append(fn.logical_id)
         for res in resources:
-            for trig in model.triggers_from(res.key):
-                if trig.service != site.api.service:
-                    continue
+            triggers = [t for t in model.triggers_from(res.key) if t.service == site.api.service]
+            if not triggers:
+                continue
+            allowed, why = _iam_check(model, fn, service, site, res)
+            if allowed != "allow":
+                iam.setdefault((res.logical_id, allowed, why), []).append(fn.logical_id)
+            if allowed == "deny":
+                continue
+            for trig in triggers:
                 if not service.event_fires(site.api, trig):
                     site.decisions.append(f"{_name(trig)}: {site.api.event} is not one of {list(trig.events)}; "
                                           "no edge")
                     continue
-                verdict, note = _s3_filter(trig, site.key_sym)
+                verdict, note = service.filter_verdict(site.api, trig, site.facts)
                 if verdict == "no":
                     site.decisions.append(f"{_name(trig)}: pruned, {note}")
                     continue
@@ -313,9 +331,27 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
     site.edges = list(seen.values())
     outcomes = [f"when run as {_names(fns)}: target {site.target_sym.describe()} -> {how}"
                 for how, fns in by_outcome.items()]
+    outcomes += [f"IAM: {res} {'pruned' if verdict == 'deny' else 'kept, permissions not fully known'} "
+                 f"when run as {_names(fns)}: {why}" for (res, verdict, why), fns in iam.items()]
     site.decisions = outcomes + list(dict.fromkeys(site.decisions))
     for edge in site.edges:
         site.decisions.append(f"edge -> {_name(edge.trigger)} [{edge.confidence}: {edge.note}]")
+
+
+def _iam_check(model: AppModel, fn: Function, service: Service, site: WriteSite, res: Resource) -> tuple[str, str]:
+    """May ``fn``'s role perform the write on ``res``? (A denied write fails: it triggers nothing.)"""
+    perms = model.permissions.get(fn.key)
+    if perms is None or not site.api.action:
+        return "unknown", "no permissions recorded"
+    name = res.physical_names[0] if res.physical_names else f"<{res.logical_id}>"
+    service_arn = service.arn(name)
+    arn, prefix = service_arn, None
+    if site.api.service == "s3":
+        key = site.key_sym.exact() if site.key_sym else None
+        prefix = None if key is not None else (site.key_sym.prefix() if site.key_sym else "")
+        arn = f"{service_arn}/{key if key is not None else prefix + '*'}"
+    return evaluate(perms, site.api.action, Target(res.logical_id, name, arn, service.ref_is_arn, prefix),
+                    service_arn)
 
 
 def _names(items: list[str], limit: int = 3) -> str:
@@ -354,35 +390,3 @@ def _target_resources(fn: Function, service: Service, candidates: list[Resource]
             inner, how = _target_resources(fn, service, candidates, env_sym.default)
             return inner, f"env {env_sym.env} not set on {fn.logical_id}; default: {how}"
     return candidates, f"unresolved ({sym.describe()}): any {service.name} resource"
-
-
-def _s3_filter(trig: Trigger, key: Sym | None) -> tuple[str, str]:
-    """Does an S3 key satisfy the trigger's prefix/suffix rules: 'yes', 'no' or 'maybe'."""
-    if trig.prefix is None and trig.suffix is None:
-        return "yes", "no key filter"
-    if key is None:
-        return "maybe", "key unknown"
-    exact = key.exact()
-    verdicts = []
-    if trig.prefix is not None:
-        verdicts.append(_affix_verdict("prefix", trig.prefix, exact if exact is not None else key.prefix(),
-                                       exact is not None))
-    if trig.suffix is not None:
-        verdicts.append(_affix_verdict("suffix", trig.suffix, exact if exact is not None else key.suffix(),
-                                       exact is not None))
-    for wanted in ("no", "maybe"):
-        for verdict, note in verdicts:
-            if verdict == wanted:
-                return verdict, note
-    return "yes", "; ".join(note for _v, note in verdicts)
-
-
-def _affix_verdict(kind: str, rule: str, known: str, is_exact: bool) -> tuple[str, str]:
-    """Compare the statically known start (or end) of a key with a prefix (or suffix) rule."""
-    holds, could_grow = (known.startswith, rule.startswith) if kind == "prefix" else (known.endswith, rule.endswith)
-    shown = repr(known[:40] if kind == "prefix" else known[-40:])
-    if holds(rule):
-        return "yes", f"key {kind} {shown} matches {kind} {rule!r}"
-    if not is_exact and could_grow(known):
-        return "maybe", f"key {kind} {shown} may match {kind} {rule!r}"
-    return "no", f"key {kind} {shown} cannot match {kind} {rule!r}"

@@ -14,6 +14,7 @@ import os.path
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gate.errors import GateInputError
 from gate.services import SERVICES, sub_resource
@@ -183,6 +184,9 @@ class ModuleIndex:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
                 self._record_assign(node, scope)
+            elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                # ``with table.batch_writer() as batch``: batch is (close enough to) the context value
+                scope.assigns.setdefault(node.optional_vars.id, []).append(node.context_expr)
             elif isinstance(node, ast.Call):
                 self.calls.append((node, scope))
             elif isinstance(node, ast.Import | ast.ImportFrom) and scope.node is not None:
@@ -549,6 +553,43 @@ def _join_handles(handles: list[Handle | None]) -> Handle | None:
     if all((h.service, h.kind) == (first.service, first.kind) for h in found):
         return Handle(first.service, first.kind, target=UNKNOWN, key=UNKNOWN)
     return None
+
+
+def static_value(expr: ast.expr | None, scope: Scope, depth: int = 0) -> Any:
+    """The statically known shape of a value, for event filters (see ``gate.patterns``).
+
+    Literals, dict/list literals with constant keys, ``json.dumps(...)`` (as ``JsonText``), names
+    with one reaching definition, and strings ``resolve_str`` knows exactly; anything else is unknown.
+    """
+    from gate.patterns import UNKNOWN_VALUE, JsonText
+
+    if expr is None or depth > _MAX_DEPTH:
+        return UNKNOWN_VALUE
+    if isinstance(expr, ast.Constant):
+        return expr.value if isinstance(expr.value, str | int | float | bool) or expr.value is None \
+            else UNKNOWN_VALUE
+    if isinstance(expr, ast.Dict):
+        out: dict[str, Any] = {}
+        for k, v in zip(expr.keys, expr.values, strict=True):
+            name = resolve_str(k, scope, depth + 1).exact() if k is not None else None
+            if name is None:
+                return UNKNOWN_VALUE  # ``**other`` or a computed key: the key set is open
+            out[name] = static_value(v, scope, depth + 1)
+        return out
+    if isinstance(expr, ast.List | ast.Tuple):
+        return [static_value(e, scope, depth + 1) for e in expr.elts]
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "dumps" \
+            and isinstance(expr.func.value, ast.Name) and scope.module.imports.get(expr.func.value.id) == (
+                "json", None) and expr.args:
+        return JsonText(static_value(expr.args[0], scope, depth + 1))
+    if isinstance(expr, ast.Name):
+        cands = _candidates(expr.id, scope, depth)
+        values = [static_value(v, s, depth + 1) for v, s in cands]
+        if values and all(v == values[0] for v in values):
+            return values[0]
+        return UNKNOWN_VALUE
+    exact = resolve_str(expr, scope, depth + 1).exact()
+    return exact if exact is not None else UNKNOWN_VALUE
 
 
 def call_argument(call: ast.Call, params: tuple[str, ...], name: str) -> ast.expr | None:

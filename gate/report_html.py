@@ -18,7 +18,9 @@ from gate.snippets import source_lines
 
 _COL_W, _ROW_H, _NODE_W, _NODE_H, _PAD = 230, 64, 180, 40, 20
 _RESOURCE_LABEL = {"AWS::S3::Bucket": "bucket", "AWS::DynamoDB::Table": "table", "AWS::SQS::Queue": "queue",
-                   "AWS::SNS::Topic": "topic", "AWS::DynamoDB::GlobalTable": "table"}
+                   "AWS::SNS::Topic": "topic", "AWS::DynamoDB::GlobalTable": "table",
+                   "AWS::Kinesis::Stream": "stream", "AWS::Events::EventBus": "event bus",
+                   "AWS::StepFunctions::StateMachine": "state machine"}
 
 
 @dataclass
@@ -41,6 +43,8 @@ def _graph(result: ScanResult) -> _Graph:
         g.nodes[node] = ("entry", f"{e.kind} {e.via}")
         g.add_edge(node, f"fn:{e.function}", "entry")
     for t in model.triggers:
+        if t.details.get("implicit"):
+            continue  # direct invocations are drawn as function-to-function write edges
         res = model.resources[t.source]
         g.nodes[f"res:{t.source}"] = ("resource", f"{_RESOURCE_LABEL.get(res.type, 'resource')} "
                                                   f"{model.display_name(t.source)}")
@@ -50,7 +54,10 @@ def _graph(result: ScanResult) -> _Graph:
             # Functions that both resolve the target and reach the call; all resolvers if none reaches.
             writers = [w for w in edge.writers if w in site.reached_by] or list(edge.writers)
             for writer in writers:
-                g.add_edge(f"fn:{writer}", f"res:{edge.trigger.source}", "write")
+                if edge.trigger.details.get("implicit"):
+                    g.add_edge(f"fn:{writer}", f"fn:{edge.trigger.function}", "write")
+                else:
+                    g.add_edge(f"fn:{writer}", f"res:{edge.trigger.source}", "write")
     return g
 
 

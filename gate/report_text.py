@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from gate.findings import Finding
@@ -13,6 +14,12 @@ from gate.snippets import line_of
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _RESET = "\033[0m"
 _DIM = "\033[2m"
+_FILTER_DETAILS = ("FilterCriteria", "FilterPolicy", "EventPattern", "StreamViewType", "State", "InputPath")
+
+
+def _compact(value: object) -> str:
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _rel(path: Path | None, base: Path) -> str:
@@ -91,10 +98,15 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
     out = ["Trigger graph:"]
     for e in model.entry_points:
         out.append(f"  {e.kind} ({e.via}) -> {model.display_name(e.function)}")
+    used = {(e.trigger.source, e.trigger.function) for w in result.plan.writes for e in w.edges}
     for t in model.triggers:
+        if t.details.get("implicit") and (t.source, t.function) not in used:
+            continue  # every function may be invoked directly; show only the invocations the code makes
         filt = "".join(f" {k}={v!r}" for k, v in (("prefix", t.prefix), ("suffix", t.suffix)) if v)
+        filt += "".join(f" {k}={_compact(t.details[k])}" for k in _FILTER_DETAILS if k in t.details)
+        via = f" via {t.via}" if " -> " in t.via else ""
         out.append(f"  {t.service}:{model.display_name(t.source)} -> {model.display_name(t.function)}"
-                   f" ({', '.join(t.events)}{filt})")
+                   f" ({', '.join(t.events)}{filt}){via}")
     out.append("Environment bindings:")
     for fn in model.analysable_functions():
         for b in fn.env.values():
@@ -107,5 +119,11 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
             out.append(f"      reached from the handler of: {', '.join(model.display_name(k) for k in w.reached_by)}")
         for d in w.decisions:
             out.append(f"      {d}")
+    checks = [(path, v) for root in result.plan.roots for path, vs in root.validations.items() for v in vs]
+    if checks:
+        out.append("Regex validations:")
+        for path, v in checks:
+            verdict = "trusted, sanitizes" if v.trusted else "not trusted"
+            out.append(f"  {_rel(path, base)}:{v.line} {v.name.id} against {v.pattern!r}: {verdict} ({v.reason})")
     out.append("")
     return out

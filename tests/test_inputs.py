@@ -30,7 +30,7 @@ def test_json_template_loads_like_yaml(tmp_path, cfn):
     (tmp_path / "template.json").write_text(json.dumps(cfn.model.stacks[0].template))
     model = build_app_model(load_input(tmp_path))
     assert sorted(model.functions) == [f"{tmp_path.name}/Processor", f"{tmp_path.name}/Writer"]
-    assert [(t.service, t.suffix) for t in model.triggers] == [("s3", ".csv")]
+    assert [(t.service, t.suffix) for t in model.triggers if not t.details.get("implicit")] == [("s3", ".csv")]
 
 
 def test_cdk_cloud_assembly(cdkout):

@@ -11,8 +11,9 @@ import pytest
 from gate.instrument import Edit, apply_edits
 from gate.intrinsics import references
 from gate.model import Trigger
-from gate.plan import _s3_filter
-from gate.pysource import CodeRoot, Sym, resolve_handle, resolve_str
+from gate.pysource import UNKNOWN, CodeRoot, Sym, resolve_handle, resolve_str
+from gate.services import SERVICES
+from gate.services.base import CallFacts
 
 
 def test_references_through_intrinsics():
@@ -114,7 +115,8 @@ def test_handles_in_globals_self_params_sessions_and_imports(tmp_path):
 ])
 def test_s3_filter_verdicts(prefix, suffix, key, verdict):
     trig = Trigger("s3", "s/B", "s/F", ("s3:ObjectCreated:*",), prefix, suffix)
-    assert _s3_filter(trig, key)[0] == verdict
+    s3 = SERVICES["s3"]
+    assert s3.filter_verdict(s3.writes[0], trig, CallFacts(UNKNOWN, key))[0] == verdict
 
 
 def test_edits_keep_line_numbers():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from gate.services import dynamodb, s3, sns, sqs
+from gate.services import dynamodb, eventbridge, kinesis, lambda_invoke, s3, sns, sqs, stepfunctions
 from gate.services.base import Service, SubResource, WriteApi
 
-SERVICES: dict[str, Service] = {m.SERVICE.name: m.SERVICE for m in (s3, sqs, sns, dynamodb)}
+SERVICES: dict[str, Service] = {m.SERVICE.name: m.SERVICE for m in (
+    s3, sqs, sns, dynamodb, kinesis, eventbridge, lambda_invoke, stepfunctions)}
 
 
 def service_for_resource_type(resource_type: str) -> Service | None:

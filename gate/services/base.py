@@ -2,16 +2,23 @@
 
 A service says, in one place: which CloudFormation resource types it owns and how they are named
 at runtime; how its triggers appear in templates; which SDK calls write to it (client style and
-resource style); and what event its consumers receive, built from the writer's arguments.
+resource style) and which IAM action each needs; how to read the facts of such a call (target,
+S3 key, statically known attribute values) and whether a trigger's filter lets the event through;
+and what event its consumers receive, built from the writer's arguments.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gate.model import Function, Resource, Stack, Trigger
+    from gate.pysource import Handle, Scope, Sym
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,7 @@ class WriteApi:
     ``params`` is the call's parameter order, so positional arguments can be named.
     ``target`` names the parameter that identifies the resource; ``None`` means the receiver's
     constructor carries it (``s3.Bucket(name).put_object(...)``).
+    ``action`` is the IAM action the call needs on the target (``s3:PutObject``).
     """
 
     service: str
@@ -33,6 +41,7 @@ class WriteApi:
     target: str | None = None
     key: str | None = None  # S3: the parameter holding the object key (for prefix/suffix filters)
     key_from_receiver: bool = False  # S3 Object(...).put: the key lives on the receiver
+    action: str = ""
 
     @property
     def label(self) -> str:
@@ -49,6 +58,20 @@ class SubResource:
     target: str | None  # the constructor parameter that names the resource
     parent: str | None = None  # receiver kind it is built from ("resource" or another sub-resource)
     key: str | None = None
+
+
+@dataclass
+class CallFacts:
+    """What the plan knows statically about one SDK write: its target, S3 key and argument values.
+
+    ``values`` holds the statically known shape of the event fields filters look at (see
+    ``gate.patterns``); ``item_keys`` the attribute names of a literal DynamoDB item.
+    """
+
+    target: Sym
+    key: Sym | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    item_keys: list[str] | None = None
 
 
 @dataclass
@@ -70,8 +93,9 @@ class ServiceContext:
             if logical in self.function_aliases:
                 return self.function_aliases[logical]
         if isinstance(value, str):
-            for logical in self.functions:
-                if value.endswith(f":function:{logical}"):
+            for logical, fn in self.functions.items():
+                names = (logical, fn.physical_name) if fn.physical_name else (logical,)
+                if any(value.endswith(f":function:{n}") or f":function:{n}:" in value for n in names):
                     return logical
         return None
 
@@ -93,6 +117,9 @@ class Service:
     physical_name_properties: tuple[str, ...] = ()
     sub_resources: tuple[SubResource, ...] = ()
     writes: tuple[WriteApi, ...] = ()
+    # ARN of a resource, given its runtime name: "arn:aws:sqs:{region}:{account}:{name}".
+    arn_format: str = ""
+    ref_is_arn: bool = False  # Ref gives the ARN (SNS topics, state machines), not the name
 
     def physical_names(self, resource: Resource) -> tuple[str, ...]:
         names = []
@@ -102,6 +129,13 @@ class Service:
                 names.append(value)
         return tuple(names)
 
+    def pseudo_resources(self, stack: str, template_resources: dict[str, Any]) -> list[Resource]:
+        """Resources that exist without a template entry (EventBridge's default bus)."""
+        return []
+
+    def arn(self, name: str) -> str:
+        return self.arn_format.format(region=REGION, account=ACCOUNT, name=name)
+
     def triggers(self, ctx: ServiceContext) -> list[Trigger]:
         return []
 
@@ -109,10 +143,60 @@ class Service:
         """Does a literal string used in code (name, URL, ARN) denote this resource?"""
         return any(literal == n or literal.endswith((f":{n}", f"/{n}")) for n in resource.physical_names)
 
+    def call_facts(self, api: WriteApi, call: ast.Call, scope: Scope, handle: Handle) -> CallFacts:
+        """Target, key and known values of a write; services with nested targets override this."""
+        from gate.pysource import UNKNOWN, call_argument, resolve_str
+
+        params = api.params
+        target = resolve_str(call_argument(call, params, api.target), scope) if api.target else (
+            handle.target or UNKNOWN)
+        if api.key_from_receiver:
+            key = handle.key or UNKNOWN
+        elif api.key:
+            key = resolve_str(call_argument(call, params, api.key), scope)
+        else:
+            key = None
+        return CallFacts(target, key, self.known_values(api, call, scope))
+
+    def known_values(self, api: WriteApi, call: ast.Call, scope: Scope) -> dict[str, Any]:
+        """The statically known shape of the delivered event, for filters (see ``gate.patterns``)."""
+        return {}
+
     def event_fires(self, api: WriteApi, trigger: Trigger) -> bool:
         return True
 
-    def event_expression(self, api: WriteApi, trigger: Trigger, resource: Resource, item_keys: list[str] | None
-                         ) -> str:
+    def filter_verdict(self, api: WriteApi, trigger: Trigger, facts: CallFacts) -> tuple[str, str]:
+        """'yes', 'no' or 'maybe' (unknown values), with a note, for the trigger's event filter.
+
+        The default evaluates Lambda event source mapping ``FilterCriteria`` (any pattern matches)
+        against ``facts.values``.
+        """
+        from gate.patterns import match_any
+
+        criteria = trigger.details.get("FilterCriteria")
+        if not criteria:
+            return "yes", "no event filter"
+        return match_any(filter_patterns(criteria), facts.values, "FilterCriteria")
+
+    def event_expression(self, api: WriteApi, trigger: Trigger, resource: Resource, facts: CallFacts) -> str:
         """Python source for the event dict the trigger delivers, in terms of the hop's parameters."""
         raise NotImplementedError
+
+
+def filter_patterns(criteria: Any) -> list[Any]:
+    """The JSON patterns of an ESM ``FilterCriteria`` (each ``Pattern`` is a JSON string)."""
+    import json
+
+    out = []
+    for f in (criteria.get("Filters") or []) if isinstance(criteria, dict) else []:
+        pattern = f.get("Pattern") if isinstance(f, dict) else None
+        if isinstance(pattern, str):
+            try:
+                out.append(json.loads(pattern))
+            except ValueError:
+                out.append(None)  # unreadable: evaluated as unknown
+        elif isinstance(pattern, dict):
+            out.append(pattern)
+        else:
+            out.append(None)
+    return out

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gate.model import Resource, Trigger
-from gate.services.base import Service, ServiceContext, SubResource, WriteApi
+from gate.patterns import UNKNOWN_VALUE
+from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi
 from gate.services.event_source_mappings import mapping_triggers
 
 _PUT = ("TableName", "Item")
@@ -15,13 +18,65 @@ class DynamoDB(Service):
     name = "dynamodb"
     resource_types = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
     physical_name_properties = ("TableName",)
-    sub_resources = (SubResource("Table", ("name",), target="name", parent="resource"),)
-    writes = (
-        WriteApi("dynamodb", "client", "put_item", _PUT, "dynamodb:INSERT", target="TableName"),
-        WriteApi("dynamodb", "client", "update_item", _UPDATE, "dynamodb:MODIFY", target="TableName"),
-        WriteApi("dynamodb", "Table", "put_item", _PUT[1:], "dynamodb:INSERT"),
-        WriteApi("dynamodb", "Table", "update_item", _UPDATE[1:], "dynamodb:MODIFY"),
+    arn_format = "arn:aws:dynamodb:{region}:{account}:table/{name}"
+    sub_resources = (
+        SubResource("Table", ("name",), target="name", parent="resource"),
+        # ``with table.batch_writer() as batch: batch.put_item(...)``
+        SubResource("batch_writer", (), target=None, parent="Table"),
     )
+    writes = (
+        WriteApi("dynamodb", "client", "put_item", _PUT, "dynamodb:INSERT", target="TableName",
+                 action="dynamodb:PutItem"),
+        WriteApi("dynamodb", "client", "update_item", _UPDATE, "dynamodb:MODIFY", target="TableName",
+                 action="dynamodb:UpdateItem"),
+        WriteApi("dynamodb", "client", "batch_write_item", ("RequestItems",), "dynamodb:INSERT",
+                 target="RequestItems", action="dynamodb:BatchWriteItem"),
+        WriteApi("dynamodb", "Table", "put_item", _PUT[1:], "dynamodb:INSERT", action="dynamodb:PutItem"),
+        WriteApi("dynamodb", "Table", "update_item", _UPDATE[1:], "dynamodb:MODIFY", action="dynamodb:UpdateItem"),
+        # The batch writer sends BatchWriteItem requests under the hood.
+        WriteApi("dynamodb", "batch_writer", "put_item", ("Item",), "dynamodb:INSERT",
+                 action="dynamodb:BatchWriteItem"),
+    )
+
+    def call_facts(self, api, call, scope, handle):
+        """``batch_write_item(RequestItems={table: [...]})``: the target is the (single) dict key."""
+        import ast
+
+        from gate.pysource import UNKNOWN, call_argument, resolve_str
+
+        facts = super().call_facts(api, call, scope, handle) if api.method != "batch_write_item" else \
+            CallFacts(UNKNOWN, None, self.known_values(api, call, scope))
+        item = call_argument(call, api.params, "Item")
+        if api.method == "batch_write_item":
+            items = call_argument(call, api.params, "RequestItems")
+            if isinstance(items, ast.Dict) and len(items.keys) == 1 and items.keys[0] is not None:
+                facts.target = resolve_str(items.keys[0], scope)
+                requests = items.values[0]
+                if isinstance(requests, ast.List) and requests.elts and isinstance(requests.elts[0], ast.Dict):
+                    put = dict(zip([getattr(k, "value", None) for k in requests.elts[0].keys],
+                                   requests.elts[0].values, strict=True)).get("PutRequest")
+                    if isinstance(put, ast.Dict):
+                        item = dict(zip([getattr(k, "value", None) for k in put.keys], put.values,
+                                        strict=True)).get("Item")
+        if isinstance(item, ast.Dict) and all(isinstance(k, ast.Constant) for k in item.keys):
+            facts.item_keys = [k.value for k in item.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        return facts
+
+    def known_values(self, api, call, scope):
+        from gate.pysource import call_argument, static_value
+
+        typed = api.receiver == "client"
+        if api.method == "batch_write_item":
+            image: Any = UNKNOWN_VALUE
+        elif api.method == "update_item":
+            image = UNKNOWN_VALUE  # which attribute a value lands in is in UpdateExpression
+        else:
+            item = static_value(call_argument(call, api.params, "Item"), scope)
+            image = item if typed or not isinstance(item, dict) else {k: _typed_value(v) for k, v in item.items()}
+        # put_item replaces an existing item too (MODIFY): the event name is not known statically.
+        return {"eventName": UNKNOWN_VALUE, "eventSource": "aws:dynamodb", "eventSourceARN": UNKNOWN_VALUE,
+                "dynamodb": {"NewImage": image, "Keys": UNKNOWN_VALUE, "OldImage": UNKNOWN_VALUE,
+                             "StreamViewType": UNKNOWN_VALUE, "SequenceNumber": UNKNOWN_VALUE}}
 
     def triggers(self, ctx: ServiceContext) -> list[Trigger]:
         edges = mapping_triggers(ctx, "dynamodb", self.resource_types)
@@ -37,8 +92,16 @@ class DynamoDB(Service):
                                         "KeyAttributes": keys}, via=edge.via))
         return out
 
-    def event_expression(self, api, trigger: Trigger, resource: Resource, item_keys):
+    def event_expression(self, api, trigger: Trigger, resource: Resource, facts: CallFacts):
         client_style = api.receiver == "client"
+        item_keys = facts.item_keys
+        if api.method == "batch_write_item":
+            # Every request of every table: the hop reads the first, its taint stands for all.
+            return self._record(api, trigger, '_fg_first(RequestItems)[0]["PutRequest"]["Item"]', None, True)
+        return self._record(api, trigger, "Item", item_keys, client_style)
+
+    def _record(self, api: WriteApi, trigger: Trigger, item: str, item_keys: list[str] | None,
+                client_style: bool) -> str:
         if api.method == "update_item":
             # Which attribute a value lands in is in UpdateExpression; any updated value may be any one.
             values = "ExpressionAttributeValues"
@@ -46,18 +109,18 @@ class DynamoDB(Service):
                      f" | {{_k: {_tagged('_v', client_style)} for _k, _v in (AttributeUpdates or {{}}).items()}}")
             keys = f"{{_k: {_tagged('_v', client_style)} for _k, _v in Key.items()}}"
         elif client_style:
-            image, keys = "Item", "Item"
+            image, keys = item, item
         elif item_keys is not None:
             # A dict literal at the call site: keep per-attribute precision.
-            image = "{" + ", ".join(f"{k!r}: {_tagged(f'Item[{k!r}]', False)}" for k in item_keys) + "}"
+            image = "{" + ", ".join(f"{k!r}: {_tagged(f'{item}[{k!r}]', False)}" for k in item_keys) + "}"
             keys = image
         else:
-            image = f"{{_k: {_tagged('_v', False)} for _k, _v in Item.items()}}"
+            image = f"{{_k: {_tagged('_v', False)} for _k, _v in {item}.items()}}"
             keys = image
         view = trigger.details.get("StreamViewType")
         key_attrs = [k for k in trigger.details.get("KeyAttributes", []) if isinstance(k, str)]
         if view == "KEYS_ONLY":
-            key_src = "Key" if api.method == "update_item" else "Item"
+            key_src = "Key" if api.method == "update_item" else item
             keys = "{" + ", ".join(f"{k!r}: {_tagged(f'{key_src}[{k!r}]', client_style)}"
                                    for k in key_attrs) + "}"
             record = f'"Keys": {keys}'
@@ -70,6 +133,17 @@ class DynamoDB(Service):
             f'"eventName": {api.event.split(":")[1]!r}, '
             f'"dynamodb": {{{record}, "StreamViewType": {str(view)!r}}}}}]}}'
         )
+
+
+def _typed_value(value: Any) -> Any:
+    """A native Python value as it appears in a stream image (for filters on ``NewImage``)."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int | float):
+        return {"N": str(value)}
+    return UNKNOWN_VALUE
 
 
 def _tagged(expr: str, already_typed: bool) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from gate.model import Resource, Trigger
-from gate.services.base import Service, ServiceContext, SubResource, WriteApi
+from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi
 
 _BUCKET = ("AWS::S3::Bucket",)
+_PUT = "s3:PutObject"
 _UPLOAD = ("Filename", "Bucket", "Key", "ExtraArgs", "Callback", "Config")
 _UPLOAD_FILEOBJ = ("Fileobj", "Bucket", "Key", "ExtraArgs", "Callback", "Config")
 
@@ -16,26 +17,31 @@ class S3(Service):
     name = "s3"
     resource_types = _BUCKET
     physical_name_properties = ("BucketName",)
+    arn_format = "arn:aws:s3:::{name}"
     sub_resources = (
         SubResource("Bucket", ("name",), target="name", parent="resource"),
         SubResource("Object", ("bucket_name", "key"), target="bucket_name", parent="resource", key="key"),
         SubResource("Object", ("key",), target=None, parent="Bucket", key="key"),
     )
     writes = (
-        WriteApi("s3", "client", "put_object", (), "s3:ObjectCreated:Put", target="Bucket", key="Key"),
-        WriteApi("s3", "client", "upload_file", _UPLOAD, "s3:ObjectCreated:Put", target="Bucket", key="Key"),
+        WriteApi("s3", "client", "put_object", (), "s3:ObjectCreated:Put", target="Bucket", key="Key",
+                 action=_PUT),
+        WriteApi("s3", "client", "copy_object", (), "s3:ObjectCreated:Copy", target="Bucket", key="Key",
+                 action=_PUT),
+        WriteApi("s3", "client", "upload_file", _UPLOAD, "s3:ObjectCreated:Put", target="Bucket", key="Key",
+                 action=_PUT),
         WriteApi("s3", "client", "upload_fileobj", _UPLOAD_FILEOBJ, "s3:ObjectCreated:Put",
-                 target="Bucket", key="Key"),
-        WriteApi("s3", "Bucket", "put_object", (), "s3:ObjectCreated:Put", key="Key"),
+                 target="Bucket", key="Key", action=_PUT),
+        WriteApi("s3", "Bucket", "put_object", (), "s3:ObjectCreated:Put", key="Key", action=_PUT),
         WriteApi("s3", "Bucket", "upload_file", ("Filename", "Key", "ExtraArgs", "Callback", "Config"),
-                 "s3:ObjectCreated:Put", key="Key"),
+                 "s3:ObjectCreated:Put", key="Key", action=_PUT),
         WriteApi("s3", "Bucket", "upload_fileobj", ("Fileobj", "Key", "ExtraArgs", "Callback", "Config"),
-                 "s3:ObjectCreated:Put", key="Key"),
-        WriteApi("s3", "Object", "put", (), "s3:ObjectCreated:Put", key_from_receiver=True),
+                 "s3:ObjectCreated:Put", key="Key", action=_PUT),
+        WriteApi("s3", "Object", "put", (), "s3:ObjectCreated:Put", key_from_receiver=True, action=_PUT),
         WriteApi("s3", "Object", "upload_file", ("Filename", "ExtraArgs", "Callback", "Config"),
-                 "s3:ObjectCreated:Put", key_from_receiver=True),
+                 "s3:ObjectCreated:Put", key_from_receiver=True, action=_PUT),
         WriteApi("s3", "Object", "upload_fileobj", ("Fileobj", "ExtraArgs", "Callback", "Config"),
-                 "s3:ObjectCreated:Put", key_from_receiver=True),
+                 "s3:ObjectCreated:Put", key_from_receiver=True, action=_PUT),
     )
 
     def name_matches(self, resource: Resource, literal: str) -> bool:
@@ -82,7 +88,28 @@ class S3(Service):
     def event_fires(self, api: WriteApi, trigger: Trigger) -> bool:
         return any(_event_covers(pattern, api.event) for pattern in trigger.events)
 
-    def event_expression(self, api, trigger, resource, item_keys):
+    def filter_verdict(self, api: WriteApi, trigger: Trigger, facts: CallFacts) -> tuple[str, str]:
+        """Does the object key satisfy the notification's prefix/suffix rules?"""
+        if trigger.prefix is None and trigger.suffix is None:
+            return "yes", "no key filter"
+        key = facts.key
+        if key is None:
+            return "maybe", "key unknown"
+        exact = key.exact()
+        verdicts = []
+        if trigger.prefix is not None:
+            verdicts.append(_affix_verdict("prefix", trigger.prefix, exact if exact is not None else key.prefix(),
+                                           exact is not None))
+        if trigger.suffix is not None:
+            verdicts.append(_affix_verdict("suffix", trigger.suffix, exact if exact is not None else key.suffix(),
+                                           exact is not None))
+        for wanted in ("no", "maybe"):
+            for verdict, note in verdicts:
+                if verdict == wanted:
+                    return verdict, note
+        return "yes", "; ".join(note for _v, note in verdicts)
+
+    def event_expression(self, api, trigger, resource, facts):
         key = "_recv.key" if api.key_from_receiver else "Key"
         name = resource.physical_names[0] if resource.physical_names else resource.logical_id
         event_name = api.event.removeprefix("s3:")
@@ -92,6 +119,17 @@ class S3(Service):
             f'"s3": {{"bucket": {{"name": {name!r}, "arn": {"arn:aws:s3:::" + name!r}}}, '
             f'"object": {{"key": {key}, "size": 0}}}}}}]}}'
         )
+
+
+def _affix_verdict(kind: str, rule: str, known: str, is_exact: bool) -> tuple[str, str]:
+    """Compare the statically known start (or end) of a key with a prefix (or suffix) rule."""
+    holds, could_grow = (known.startswith, rule.startswith) if kind == "prefix" else (known.endswith, rule.endswith)
+    shown = repr(known[:40] if kind == "prefix" else known[-40:])
+    if holds(rule):
+        return "yes", f"key {kind} {shown} matches {kind} {rule!r}"
+    if not is_exact and could_grow(known):
+        return "maybe", f"key {kind} {shown} may match {kind} {rule!r}"
+    return "no", f"key {kind} {shown} cannot match {kind} {rule!r}"
 
 
 def _event_covers(pattern: str, event: str) -> bool:
