@@ -7,10 +7,11 @@ from typing import Any
 
 from gate.iam import function_permissions
 from gate.intrinsics import literal, references
-from gate.model import AppModel, EnvBinding, Function, Resource, Stack, Trigger
+from gate.model import AppModel, EntryPoint, EnvBinding, Function, Resource, Stack, Trigger
 from gate.services import SERVICES, service_for_resource_type
 from gate.services.base import ServiceContext
 from gate.services.entry_points import entry_points
+from gate.services.resource_policies import external_resources
 
 _FUNCTION = "AWS::Lambda::Function"
 _ALIASES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
@@ -21,7 +22,8 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
     resources: dict[str, Resource] = {}
     functions: dict[str, Function] = {}
     triggers: list[Trigger] = []
-    entries = []
+    entries: list[EntryPoint] = []
+    external: dict[str, str] = {}
     warnings: list[str] = []
     contexts = []
     for stack in stacks:
@@ -43,7 +45,12 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
         for service in SERVICES.values():
             triggers.extend(service.triggers(ctx))
         entries.extend(entry_points(ctx))
-    return AppModel(stacks, functions, resources, triggers, entries, warnings, permissions)
+        external.update(external_resources(ctx))
+    # Events from resources outsiders can write to are attacker-controlled.
+    for trig in triggers:
+        if trig.source in external and not trig.details.get("implicit"):
+            entries.append(EntryPoint("ExternalResource", trig.function, trig.source.split("/", 1)[1]))
+    return AppModel(stacks, functions, resources, triggers, entries, warnings, permissions, external)
 
 
 def _resources(stack: Stack) -> dict[str, Resource]:

@@ -123,6 +123,7 @@ class AppModel:
     entry_points: list[EntryPoint]
     warnings: list[str] = field(default_factory=list)
     permissions: dict[str, Permissions] = field(default_factory=dict)  # function key -> its role's statements
+    external: dict[str, str] = field(default_factory=dict)  # resource key -> why outsiders can write to it
 
     def analysable_functions(self) -> list[Function]:
         return [f for f in self.functions.values() if f.analysable]

@@ -278,6 +278,8 @@ def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, write
         if api is None:
             continue
         facts = SERVICES[api.service].call_facts(api, call, scope, handle)
+        if facts is None:
+            continue
         site = WriteSite(len(writes) + 1, root, module, call, scope.name, api, handle, facts)
         root.writes.append(site)
         writes.append(site)

@@ -107,6 +107,10 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
         via = f" via {t.via}" if " -> " in t.via else ""
         out.append(f"  {t.service}:{model.display_name(t.source)} -> {model.display_name(t.function)}"
                    f" ({', '.join(t.events)}{filt}){via}")
+    if model.external:
+        out.append("Externally writable resources (their events are ExternalResource sources):")
+        for key, why in model.external.items():
+            out.append(f"  {model.display_name(key)}: {why}")
     out.append("Environment bindings:")
     for fn in model.analysable_functions():
         for b in fn.env.values():

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
-# Entry-point kinds the app model knows (gate.services.entry_points); ALB, AppSync and Cognito are
-# accepted in policies ahead of their detection.
-ENTRY_KINDS = ("Api", "HttpApi", "FunctionUrl", "ALB", "AppSync", "Cognito")
+# Entry-point kinds the app model knows (gate.services.entry_points, gate.services.resource_policies
+# and presigned upload URLs); ALB, AppSync and Cognito are accepted in policies ahead of their detection.
+ENTRY_KINDS = ("Api", "HttpApi", "FunctionUrl", "ExternalResource", "ALB", "AppSync", "Cognito")
 SOURCE_KINDS = {
     **{k: f"Entry{k}" for k in ENTRY_KINDS},
     "s3-listing": "CloudStorageListing",

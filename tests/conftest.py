@@ -60,3 +60,8 @@ def cfn() -> ScanResult:
 @pytest.fixture(scope="session")
 def cdkout() -> ScanResult:
     return scan(FIXTURES / "cdkout")
+
+
+@pytest.fixture(scope="session")
+def hops() -> ScanResult:
+    return scan(FIXTURES / "hops")

@@ -143,8 +143,9 @@ class Service:
         """Does a literal string used in code (name, URL, ARN) denote this resource?"""
         return any(literal == n or literal.endswith((f":{n}", f"/{n}")) for n in resource.physical_names)
 
-    def call_facts(self, api: WriteApi, call: ast.Call, scope: Scope, handle: Handle) -> CallFacts:
-        """Target, key and known values of a write; services with nested targets override this."""
+    def call_facts(self, api: WriteApi, call: ast.Call, scope: Scope, handle: Handle) -> CallFacts | None:
+        """Target, key and known values of a write (``None``: this call writes nothing after all);
+        services with nested targets override this."""
         from gate.pysource import UNKNOWN, call_argument, resolve_str
 
         params = api.params

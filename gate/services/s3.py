@@ -42,7 +42,30 @@ class S3(Service):
                  "s3:ObjectCreated:Put", key_from_receiver=True, action=_PUT),
         WriteApi("s3", "Object", "upload_fileobj", ("Fileobj", "ExtraArgs", "Callback", "Config"),
                  "s3:ObjectCreated:Put", key_from_receiver=True, action=_PUT),
+        # Upload URLs handed to clients: whoever holds one creates the object (signed with this role).
+        WriteApi("s3", "client", "generate_presigned_post", ("Bucket", "Key", "Fields", "Conditions", "ExpiresIn"),
+                 "s3:ObjectCreated:Post", target="Bucket", key="Key", action=_PUT),
+        WriteApi("s3", "client", "generate_presigned_url", ("ClientMethod", "Params", "ExpiresIn", "HttpMethod"),
+                 "s3:ObjectCreated:Put", target="Params", key="Params", action=_PUT),
     )
+
+    def call_facts(self, api, call, scope, handle):
+        """A presigned URL is a write only for ``put_object``; its bucket and key are in ``Params``."""
+        if api.method != "generate_presigned_url":
+            return super().call_facts(api, call, scope, handle)
+        import ast
+
+        from gate.pysource import UNKNOWN, call_argument, resolve_str
+
+        method = resolve_str(call_argument(call, api.params, "ClientMethod"), scope).exact()
+        if method is not None and method != "put_object":
+            return None  # a download (get_object) URL writes nothing
+        params = call_argument(call, api.params, "Params")
+        fields = {k.value: v for k, v in zip(params.keys, params.values, strict=True)
+                  if isinstance(k, ast.Constant)} if isinstance(params, ast.Dict) else {}
+        target = resolve_str(fields["Bucket"], scope) if "Bucket" in fields else UNKNOWN
+        key = resolve_str(fields["Key"], scope) if "Key" in fields else UNKNOWN
+        return CallFacts(target, key)
 
     def name_matches(self, resource: Resource, literal: str) -> bool:
         return any(literal in (n, f"arn:aws:s3:::{n}") for n in resource.physical_names)
@@ -110,7 +133,7 @@ class S3(Service):
         return "yes", "; ".join(note for _v, note in verdicts)
 
     def event_expression(self, api, trigger, resource, facts):
-        key = "_recv.key" if api.key_from_receiver else "Key"
+        key = "_recv.key" if api.key_from_receiver else ('Params["Key"]' if api.key == "Params" else "Key")
         name = resource.physical_names[0] if resource.physical_names else resource.logical_id
         event_name = api.event.removeprefix("s3:")
         return (
