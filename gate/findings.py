@@ -69,6 +69,9 @@ class Finding:
     baselined: bool = False
     fingerprint: str = ""  # set by gate.triage: stable identity plus occurrence number
     sink_scope: str = ""  # the Python function containing the sink, e.g. pkg.loader.load
+    # Content legs (gate.content): the generated read helper at the source, the store hop or file at the sink.
+    content_read: str = ""
+    content_store: str = ""
 
     @property
     def sink(self) -> Step:
@@ -90,17 +93,77 @@ def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str,
                    models: dict[str, dict[str, Any]], policy: Policy) -> list[Finding]:
     out: dict[tuple, Finding] = {}
     rules = policy.rules_by_code
+    legs: dict[tuple[bool, int, str], list[Finding]] = {}  # (store?, policy rule code, bucket) -> legs
     for issue in issues:
+        leg = app.content_legs.get(issue.get("code", 0))
+        if leg is not None:
+            legs.setdefault((leg.store, leg.rule.code, leg.bucket), []).extend(
+                _findings_of_issue(model, app, issue, models, leg.pysa))
+            continue
         rule = rules.get(issue.get("code", 0))
         if rule is None:
             continue
         for finding in _findings_of_issue(model, app, issue, models, rule):
-            key = (rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
-                   tuple((h.resource, h.to_function) for h in finding.hops))
-            if key not in out:
-                out[key] = finding
+            _add(out, finding)
+    for (store, code, bucket), stored in legs.items():
+        if not store:
+            continue
+        for s in stored:
+            for r in legs.get((False, code, bucket), []):
+                for finding in _join(model, app, rules[code], bucket, s, r):
+                    _add(out, finding)
     return sorted(out.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.rule.code, str(f.sink.file),
                                                 f.sink.line))
+
+
+def _add(out: dict[tuple, Finding], finding: Finding) -> None:
+    key = (finding.rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
+           tuple((h.resource, h.to_function) for h in finding.hops))
+    out.setdefault(key, finding)
+
+
+def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store: Finding, read: Finding
+          ) -> list[Finding]:
+    """A store leg and a read leg of the same rule and bucket: one flow through the object's content."""
+    read_site = app.content.read(read.content_read)
+    store_site = _store_site(app, store.content_store)
+    if read_site is None or store_site is None:
+        return []
+    writer = store.sink_function
+    store_conf = {c for fn, c, _how in store_site.buckets.get(bucket, []) if fn == writer} or {"unresolved"}
+    out = []
+    for reader, conf, how in read_site.buckets.get(bucket, []):
+        resolved = conf == "resolved" and store_conf == {"resolved"}
+        hop = Hop("s3", bucket, "object content", writer, reader, "resolved" if resolved else "unresolved",
+                  "object written and read back" if resolved else f"bucket of the read: {how}")
+        steps = [st for st in store.steps if st.file is not None]
+        if steps and steps[-1].kind == "write" and store_site.api.method == "upload_file":
+            steps[-1].message = f"writes the file that s3.upload_file(...) stores (line {store_site.line})"
+        elif steps and steps[-1].kind == "write":
+            steps[-1].message = f"{store_site.api.label}(...) stores the object's content"
+        first = read.source
+        steps.append(Step("trigger", first.file, first.line, first.column,
+                          f"{model.display_name(reader)} reads the object's content from "
+                          f"s3:{model.display_name(bucket)} ({read_site.api.label})", reader))
+        in_reader = True
+        for st in read.steps[1:]:
+            in_reader = in_reader and st.kind != "trigger"
+            steps.append(Step(st.kind, st.file, st.line, st.column, st.message, reader if in_reader else st.function))
+        hops = [*store.hops, hop, *read.hops]
+        low = any(h.confidence != "resolved" for h in hops)
+        out.append(Finding(rule, lower(rule.severity) if low else rule.severity, "low" if low else "high",
+                           store.source_function, read.sink_function if read.hops else reader,
+                           read.sink_callable, steps, hops,
+                           notes=[f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"],
+                           sink_scope=read.sink_scope))
+    return out
+
+
+def _store_site(app: InstrumentedApp, name: str):  # -> ContentSite | None
+    if name.startswith("hop_"):
+        site = app.hops.get(name)
+        return app.content.store_of(site.id) if site else None
+    return next((s for s in app.content.stores() if s.helper == name or f"_FgUpload{s.id}" == name), None)
 
 
 def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, Any],
@@ -125,6 +188,11 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     first = raw[0]
     source_fn = _pick_entry(model, _functions_of(app, first["callable"])) or (
         current_fn[0] if current_fn else None)
+    content_read = _content_helper(first.get("leaf"), ".s3_read")
+    read_site = app.content.read(content_read) if content_read else None
+    readers = [k for runs in (read_site.buckets.values() if read_site else []) for k, _c, _h in runs]
+    if readers and source_fn not in readers:
+        source_fn = readers[0]  # the function that runs the read, not any function of its code root
     fn = source_fn
     for i, frame in enumerate(raw):
         if frame["type"] == "hop-call":
@@ -147,6 +215,8 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
             continue
         kind = frame["type"]
         steps.append(_step(app, frame, kind, frame["message"], fn))
+    last_write = next((f for f in reversed(raw) if f["type"] == "hop-call"), None)
+    content_store = last_write["callee"].split(".")[1] if last_write else ""
     leaf = raw[-1].get("leaf") or "?"
     # The HttpResponse sink is the handler's own return value.
     sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else _short(leaf)
@@ -154,7 +224,15 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     severity = lower(rule.severity) if low else rule.severity
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
     return Finding(rule, severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
-                   notes=notes, sink_scope=_short(raw[-1].get("callable", "?")))
+                   notes=notes, sink_scope=_short(raw[-1].get("callable", "?")), content_read=content_read,
+                   content_store=content_store)
+
+
+def _content_helper(leaf: str | None, prefix: str) -> str:
+    """``s3_read_3`` for the leaf ``flowgate_hops.s3_read_3``/``s3_read_file_3`` (content reads)."""
+    if not leaf or not leaf.startswith(HOPS_MODULE + prefix):
+        return ""
+    return leaf.split(".", 1)[1]
 
 
 def _walk(models: dict[str, dict[str, Any]], here: tuple[str, str], roots: list[dict[str, Any]], section: str,
@@ -226,6 +304,8 @@ def _leaf_message(leaf: str | None, section: str) -> str:
     if section == "sources":
         if leaf and leaf.startswith(f"{SDK_MODULE}."):
             return "object keys from an S3 listing"
+        if leaf and leaf.startswith(f"{HOPS_MODULE}.s3_read"):
+            return "object content read from S3 (the bucket is writable from outside)"
         if leaf and ("BaseException" in leaf or "traceback" in leaf):
             return f"exception text ({_short(leaf)})"
         return "untrusted event"

@@ -24,6 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gate.content import CONTENT_PARAMS, ContentLeg, ContentPlan, ContentSite, content_legs, object_kind, store_kind
 from gate.model import AppModel, Function
 from gate.plan import CodeRootPlan, Plan, WriteSite
 from gate.policy import Policy
@@ -74,6 +75,8 @@ class InstrumentedApp:
     handlers: dict[str, list[str]] = field(default_factory=dict)
     hops: dict[str, WriteSite] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    content: ContentPlan = field(default_factory=lambda: ContentPlan([], []))
+    content_legs: dict[int, ContentLeg] = field(default_factory=dict)  # Pysa rule code -> leg
 
     def original(self, rel: str) -> Path | None:
         return self.file_map.get(rel)
@@ -86,13 +89,14 @@ def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> In
     for d in (root, models_dir):
         d.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DATA_DIR / "stubs", stubs_dir, dirs_exist_ok=True)
-    app = InstrumentedApp(root, models_dir, stubs_dir)
+    app = InstrumentedApp(root, models_dir, stubs_dir, content=plan.content,
+                          content_legs=content_legs(policy.rules, plan.content))
     for code_root in plan.roots:
         _copy_code_root(code_root, app)
     (root / f"{HOPS_MODULE}.py").write_text(_hops_module(model, plan, app), encoding="utf-8")
     shutil.copy(DATA_DIR / "flowgate_sdk.py", root / f"{SDK_MODULE}.py")
     shutil.copy(DATA_DIR / "flowgate_anchor.py", root / "flowgate_anchor.py")
-    (models_dir / "taint.config").write_text(policy.taint_config(), encoding="utf-8")
+    (models_dir / "taint.config").write_text(_taint_config(policy, app), encoding="utf-8")
     shutil.copy(DATA_DIR / "sinks_sources.pysa", models_dir / "sinks_sources.pysa")
     (models_dir / "app.pysa").write_text(_app_models(model, plan, app, policy), encoding="utf-8")
     policy_models, anchors = _policy_models(plan, policy)
@@ -129,6 +133,9 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         for w in writes_by_file.get(path, []):
             edits.extend(_write_edits(w, module.source))
             app.hops[w.hop_name] = w
+        for c in app.content.sites:
+            if c.module.path == path:
+                edits.extend(_content_edits(c))
         for s in sdk_by_file.get(path, []):
             edits.append(Edit((s.call.func.lineno, s.call.func.col_offset),
                               (s.call.func.end_lineno or s.call.func.lineno, s.call.func.end_col_offset or 0),
@@ -229,6 +236,25 @@ def _write_edits(site: WriteSite, source: str) -> list[Edit]:
     ]
 
 
+def _content_edits(site: ContentSite) -> list[Edit]:
+    """Reads become modelled sources; ``open`` of a downloaded (uploaded) path becomes a source (sink)."""
+    def replace(node: ast.expr, text: str) -> Edit:
+        return Edit((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0),
+                    text + _continuations(node))
+
+    edits = [replace(c.func, f"{_HOPS_ALIAS}.{site.helper if site.role == 'store' else site.file_helper}")
+             for c in site.files]
+    if site.role == "read" and site.api.method in ("get_object", "get"):
+        edits.append(replace(site.call.func, f"{_HOPS_ALIAS}.{site.helper}"))
+    return edits
+
+
+def _taint_config(policy: Policy, app: InstrumentedApp) -> str:
+    n = len(app.content.buckets)
+    return policy.taint_config(tuple(leg.pysa for leg in app.content_legs.values()),
+                               tuple(object_kind(i) for i in range(n)), tuple(store_kind(i) for i in range(n)))
+
+
 def _continuations(node: ast.expr) -> str:
     lines = (node.end_lineno or node.lineno) - node.lineno
     return " \\\n" * lines
@@ -296,10 +322,33 @@ def _hops_module(model: AppModel, plan: Plan, app: InstrumentedApp) -> str:
             event = service.event_expression(site.api, edge.trigger, resource, site.facts)
             lines.append(f"    _fg_event_{i} = {event}")
             lines.append(f"    {module}.{func}(_fg_event_{i}, None)")
+        store = app.content.store_of(site.id)
+        if store is not None and site.api.method != "upload_file":
+            lines += [f"    s3_store_{app.content.index(b)}({CONTENT_PARAMS[site.api.method]})" for b in store.buckets]
         lines.append("    return {}")
         bodies.append("\n".join(lines))
+    bodies += _content_helpers(app.content)
     header = [_HOPS_HEADER] + [f"import {m}" for m in sorted(imports)]
     return "\n".join(header) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+def _content_helpers(content: ContentPlan) -> list[str]:
+    """The sinks of stored content, the sources of read content, and the file stand-ins (see gate.content)."""
+    out = [f'def s3_store_{i}(content):\n    """Content stored in {b}."""\n    return None'
+           for i, b in enumerate(content.buckets)]
+    for site in content.sites:
+        if site.role == "read":
+            out.append(f"def {site.helper}(*args, **kwargs):\n    return {{\"Body\": None}}")
+            out.append(f"def {site.file_helper}(*args, **kwargs):\n    return open(*args, **kwargs)")
+        elif site.files:
+            stores = "\n".join(f"        s3_store_{content.index(b)}(data)" for b in site.buckets)
+            out.append(f"class _FgUpload{site.id}:\n"
+                       f"    def write(self, data):\n{stores}\n        return 0\n\n"
+                       f"    def writelines(self, data):\n{stores}\n\n"
+                       f"    def __enter__(self):\n        return self\n\n"
+                       f"    def __exit__(self, *args):\n        return None")
+            out.append(f"def {site.helper}(*args, **kwargs):\n    return _FgUpload{site.id}()")
+    return out
 
 
 def _handler_call(plan: Plan, fn: Function, app: InstrumentedApp) -> tuple[str, str] | None:
@@ -338,7 +387,21 @@ def _app_models(model: AppModel, plan: Plan, app: InstrumentedApp, policy: Polic
                                         for k in policy.entry_source_kinds(model.entry_kinds(fn.key))))
         sig = ", ".join([f"{params[0]}: TaintSource[{kinds}]", *params[1:]])
         out.append(f"def {dotted}({sig}) -> TaintSink[HttpResponse]: ...")
+    out += _content_models(model, app.content, policy)
     return "\n".join(out) + "\n"
+
+
+def _content_models(model: AppModel, content: ContentPlan, policy: Policy) -> list[str]:
+    out = [f"def {HOPS_MODULE}.s3_store_{i}(content: TaintSink[{store_kind(i)}]): ..."
+           for i in range(len(content.buckets))]
+    outside = policy.entry_source_kinds(["ExternalResource"])
+    for site in content.reads():
+        kinds = [object_kind(content.index(b)) for b in site.buckets]
+        if any(b in model.external for b in site.buckets):
+            kinds += outside  # anyone may have uploaded this content
+        for helper in (site.helper, site.file_helper):
+            out.append(f"def {HOPS_MODULE}.{helper}(*args, **kwargs) -> TaintSource[{', '.join(kinds)}]: ...")
+    return out
 
 
 def _handler_params(fn: Function, root: CodeRootPlan) -> list[str] | None:

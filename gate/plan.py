@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gate.content import ContentPlan, ContentSite, plan_content
 from gate.errors import GateInputError
 from gate.iam import Target, evaluate
 from gate.model import AppModel, Function, Resource, Trigger
@@ -99,6 +100,7 @@ class CodeRootPlan:
     sdk_sites: list[SdkSite] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     validations: dict[Path, list[Validation]] = field(default_factory=dict)  # regex allow-list checks
+    reach: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # function key -> scopes it may run
 
     def handler_module(self, fn: Function) -> ModuleIndex | None:
         assert fn.handler_file
@@ -114,6 +116,7 @@ class CodeRootPlan:
 class Plan:
     roots: list[CodeRootPlan]
     writes: list[WriteSite]
+    content: ContentPlan = field(default_factory=lambda: ContentPlan([], []))
 
     def root_of(self, function_key: str) -> CodeRootPlan | None:
         for root in self.roots:
@@ -147,13 +150,19 @@ def build_plan(model: AppModel) -> Plan:
             found = find_validations(module)
             if found:
                 root.validations[path] = found
-        reach = {fn.key: reachable_scopes(root, fn) for fn in root.functions}
+        root.reach = {fn.key: reachable_scopes(root, fn) for fn in root.functions}
         for site in root.writes:
-            where = (site.module.dotted, site.scope_name)
-            site.reached_by = tuple(k for k, scopes in reach.items()
-                                    if where in scopes or site.scope_name == "<module>")
+            site.reached_by = reached_by(root, site.module, site.scope_name)
             _resolve_edges(model, root, site)
-    return Plan(list(roots.values()), writes)
+    plan = Plan(list(roots.values()), writes)
+    plan.content = plan_content(model, plan)
+    return plan
+
+
+def reached_by(root: CodeRootPlan, module: ModuleIndex, scope_name: str) -> tuple[str, ...]:
+    """Keys of the functions whose handler may run code in ``scope_name`` of ``module``."""
+    where = (module.dotted, scope_name)
+    return tuple(k for k, scopes in root.reach.items() if where in scopes or scope_name == "<module>")
 
 
 def reachable_scopes(root: CodeRootPlan, fn: Function) -> set[tuple[str, str]]:
@@ -298,17 +307,17 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
     iam: dict[tuple[str, str, str], list[str]] = {}  # (resource, verdict, why) -> functions
     runners = [fn for fn in root.functions if fn.key in site.reached_by] or root.functions
     if len(runners) < len(root.functions):
-        site.decisions.append(f"run only by {_names([model.display_name(fn.key) for fn in runners])} "
+        site.decisions.append(f"run only by {names([model.display_name(fn.key) for fn in runners])} "
                               "(the handlers that reach this call)")
     for fn in runners:
-        resources, how = _target_resources(fn, service, candidates, site.target_sym)
+        resources, how = target_resources(fn, service, candidates, site.target_sym)
         resolved = how.startswith("resolved")
         by_outcome.setdefault(how.replace(fn.logical_id, "the function"), []).append(fn.logical_id)
         for res in resources:
             triggers = [t for t in model.triggers_from(res.key) if t.service == site.api.service]
             if not triggers:
                 continue
-            allowed, why = _iam_check(model, fn, service, site, res)
+            allowed, why = iam_check(model, fn, service, site, res)
             if allowed != "allow":
                 iam.setdefault((res.logical_id, allowed, why), []).append(fn.logical_id)
             if allowed == "deny":
@@ -331,17 +340,18 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
                 else:
                     seen[(trig.source, trig.function)] = Edge(prev.trigger, prev.confidence, prev.note, writers)
     site.edges = list(seen.values())
-    outcomes = [f"when run as {_names(fns)}: target {site.target_sym.describe()} -> {how}"
+    outcomes = [f"when run as {names(fns)}: target {site.target_sym.describe()} -> {how}"
                 for how, fns in by_outcome.items()]
     outcomes += [f"IAM: {res} {'pruned' if verdict == 'deny' else 'kept, permissions not fully known'} "
-                 f"when run as {_names(fns)}: {why}" for (res, verdict, why), fns in iam.items()]
+                 f"when run as {names(fns)}: {why}" for (res, verdict, why), fns in iam.items()]
     site.decisions = outcomes + list(dict.fromkeys(site.decisions))
     for edge in site.edges:
         site.decisions.append(f"edge -> {_name(edge.trigger)} [{edge.confidence}: {edge.note}]")
 
 
-def _iam_check(model: AppModel, fn: Function, service: Service, site: WriteSite, res: Resource) -> tuple[str, str]:
-    """May ``fn``'s role perform the write on ``res``? (A denied write fails: it triggers nothing.)"""
+def iam_check(model: AppModel, fn: Function, service: Service, site: WriteSite | ContentSite, res: Resource
+              ) -> tuple[str, str]:
+    """May ``fn``'s role perform the call on ``res``? (A denied write fails: it triggers nothing.)"""
     perms = model.permissions.get(fn.key)
     if perms is None or not site.api.action:
         return "unknown", "no permissions recorded"
@@ -356,7 +366,7 @@ def _iam_check(model: AppModel, fn: Function, service: Service, site: WriteSite,
                     service_arn)
 
 
-def _names(items: list[str], limit: int = 3) -> str:
+def names(items: list[str], limit: int = 3) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
 
@@ -365,7 +375,7 @@ def _name(trig: Trigger) -> str:
     return f"{trig.source.split('/', 1)[1]} -> {trig.function.split('/', 1)[1]}"
 
 
-def _target_resources(fn: Function, service: Service, candidates: list[Resource], sym: Sym
+def target_resources(fn: Function, service: Service, candidates: list[Resource], sym: Sym
                       ) -> tuple[list[Resource], str]:
     """Which of ``candidates`` (the service's resources) ``sym`` may denote when running as ``fn``, and how."""
     exact = sym.exact()
@@ -389,6 +399,6 @@ def _target_resources(fn: Function, service: Service, candidates: list[Resource]
         if binding is None and sym.kind == "env":
             if env_sym.default is None:
                 return [], f"resolved (env {env_sym.env} is not set on {fn.logical_id}: no target there)"
-            inner, how = _target_resources(fn, service, candidates, env_sym.default)
+            inner, how = target_resources(fn, service, candidates, env_sym.default)
             return inner, f"env {env_sym.env} not set on {fn.logical_id}; default: {how}"
     return candidates, f"unresolved ({sym.describe()}): any {service.name} resource"

@@ -72,8 +72,10 @@ class Policy:
     def rules_by_code(self) -> dict[int, Rule]:
         return {r.code: r for r in self.rules}
 
-    def taint_config(self) -> str:
-        return taint_config(self.rules, self.source_kinds, self.sink_kinds)
+    def taint_config(self, rules: tuple[Rule, ...] = (), sources: tuple[str, ...] = (),
+                     sinks: tuple[str, ...] = ()) -> str:
+        """Pysa's taint.config: the policy's rules and kinds, plus generated ones (S3 content legs)."""
+        return taint_config([*self.rules, *rules], [*self.source_kinds, *sources], [*self.sink_kinds, *sinks])
 
     def entry_source_kinds(self, entry_kinds: list[str]) -> list[str]:
         return [SOURCE_KINDS[k] for k in entry_kinds if k in SOURCE_KINDS]

@@ -39,6 +39,8 @@ def chain(f: Finding, model: AppModel, base: Path) -> str:
         parts.append("/".join(entry))
     elif f.source.message.startswith("object keys"):
         parts.append("s3 listing")
+    elif f.source.message.startswith("object content"):
+        parts.append("ExternalResource (S3 object content)")
     if f.source_function:
         parts.append(model.display_name(f.source_function))
     for hop in f.hops:
@@ -123,6 +125,14 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
             out.append(f"      reached from the handler of: {', '.join(model.display_name(k) for k in w.reached_by)}")
         for d in w.decisions:
             out.append(f"      {d}")
+    if result.plan.content.sites:
+        out.append("S3 object content (stored content reaches the readers of the same bucket):")
+        for c in result.plan.content.sites:
+            how = "stores content into" if c.role == "store" else "reads content of"
+            buckets = ", ".join(model.display_name(b) for b in c.buckets)
+            out.append(f"  {_rel(c.module.path, base)}:{c.line} {c.api.label} {how} {buckets}")
+            for d in c.decisions:
+                out.append(f"      {d}")
     checks = [(path, v) for root in result.plan.roots for path, vs in root.validations.items() for v in vs]
     if checks:
         out.append("Regex validations:")

@@ -65,3 +65,8 @@ def cdkout() -> ScanResult:
 @pytest.fixture(scope="session")
 def hops() -> ScanResult:
     return scan(FIXTURES / "hops")
+
+
+@pytest.fixture(scope="session")
+def content() -> ScanResult:
+    return scan(FIXTURES / "content")

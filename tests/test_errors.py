@@ -89,7 +89,7 @@ def test_pysa_missing_binary_fails_closed(capsys, monkeypatch):
 
 def test_real_pysa_crash_fails_closed(capsys, monkeypatch):
     # A taint configuration Pysa rejects: the real pyre exits non-zero and the gate blocks.
-    monkeypatch.setattr("gate.policy.Policy.taint_config", lambda self: "{ not json")
+    monkeypatch.setattr("gate.policy.Policy.taint_config", lambda self, *extra: "{ not json")
     code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
     assert code == 2 and "Pysa failed (exit" in err
 

@@ -45,10 +45,11 @@ def test_html_report_renders_graph_and_flows(vulnerable, tmp_path):
     html = dom.stdout
     assert 'data-rendered="ok"' in html  # the inline script ran in the browser
     assert int(re.search(r'data-blocking-edges="(\d+)"', html).group(1)) >= 8
-    assert html.count('<section class="flow') == 6
-    assert html.count('<section class="flow blocking') == 5
+    assert html.count('<section class="flow') == 7
+    assert html.count('<section class="flow blocking') == 6
     for node in ("OrdersApiFunction", "ThumbnailFunction", "ReportFunction", "NotifyFunction", "AuditFunction",
                  "bucket UploadBucket", "queue ReportQueue", "table OrdersTable", "topic AuditTopic",
+                 "ShippingFunction", "LabelFunction",
                  "HttpApi ServerlessHttpApi"):
         assert f"<title>{node}</title>" in html, node
     # Every step of the S3 flow is shown with its annotated source line.
@@ -74,7 +75,7 @@ def test_terminal_view_groups_by_severity_with_code_steps(vulnerable):
 
     text = render_text(vulnerable, SAMPLES / "sam-vulnerable", colour=False)
     headings = [line for line in text.splitlines() if re.fullmatch(r"[A-Z]+ \(\d+\)", line)]
-    assert headings == ["CRITICAL (3)", "HIGH (2)", "MEDIUM (1)"]
+    assert headings == ["CRITICAL (3)", "HIGH (3)", "MEDIUM (1)"]
     assert "\033[" not in text
     block = text[text.index("s3:UploadBucket → ThumbnailFunction"):]
     lines = block.splitlines()[:13]

@@ -151,9 +151,9 @@ def _retriage(result, policy, **kw):
 
 def test_fail_on_overrides_block_at(vulnerable):
     policy = default_policy()
-    assert len([f for f in _retriage(vulnerable, policy)[0] if f.blocking]) == 5
+    assert len([f for f in _retriage(vulnerable, policy)[0] if f.blocking]) == 6
     assert len([f for f in _retriage(vulnerable, policy, fail_on="critical")[0] if f.blocking]) == 3
-    assert len([f for f in _retriage(vulnerable, policy, fail_on="medium")[0] if f.blocking]) == 6
+    assert len([f for f in _retriage(vulnerable, policy, fail_on="medium")[0] if f.blocking]) == 7
 
 
 def test_suppressions_need_a_match_and_expire(vulnerable, cdkout):

@@ -21,8 +21,11 @@ def test_vulnerable_sample_has_every_cross_service_flow(vulnerable):
         ("ssrf", "OrdersApiFunction", (("dynamodb", "OrdersTable"),), "NotifyFunction", "urllib.request.urlopen",
          "app.py", 10),
         ("code-injection", "OrdersApiFunction", (("sns", "AuditTopic"),), "AuditFunction", "os.system", "app.py", 8),
-        ("insecure-deserialization", "OrdersApiFunction", (), "OrdersApiFunction", "_pickle.loads", "app.py", 35),
-        ("information-leakage", "OrdersApiFunction", (), "OrdersApiFunction", "HTTP response", "app.py", 38),
+        ("insecure-deserialization", "OrdersApiFunction", (), "OrdersApiFunction", "_pickle.loads", "app.py", 39),
+        ("information-leakage", "OrdersApiFunction", (), "OrdersApiFunction", "HTTP response", "app.py", 42),
+        # two hops through services beyond the basic four: EventBridge rule -> Lambda -> Kinesis -> Lambda
+        ("ssrf", "OrdersApiFunction", (("events", "OrderEventsBus"), ("kinesis", "ShipmentStream")),
+         "LabelFunction", "urllib.request.urlopen", "app.py", 12),
     }
     assert got == expected
 
@@ -33,12 +36,12 @@ def test_vulnerable_sample_traces_and_severity(vulnerable):
     assert kinds == ["source", "call", "write", "trigger", "call", "sink"]
     # Every step points at the user's own files, never at the instrumented copy.
     assert all(s.file and SAMPLES in s.file.parents for s in s3_flow.steps)
-    assert s3_flow.steps[2].file.name == "app.py" and s3_flow.steps[2].line == 22  # the put_object call
+    assert s3_flow.steps[2].file.name == "app.py" and s3_flow.steps[2].line == 23  # the put_object call
     assert s3_flow.confidence == "high" and s3_flow.hops[0].confidence == "resolved"
     assert s3_flow.severity == "critical" and s3_flow.blocking
     leak = next(f for f in vulnerable.findings if f.rule.category == "information-leakage")
     assert leak.severity == "medium" and not leak.blocking
-    assert len(vulnerable.blocking) == 5
+    assert len(vulnerable.blocking) == 6
 
 
 def test_safe_twin_exercises_the_same_plumbing_without_flows(vulnerable, safe):
@@ -47,9 +50,9 @@ def test_safe_twin_exercises_the_same_plumbing_without_flows(vulnerable, safe):
         return sorted((w.api.label, tuple(sorted((e.trigger.source.split("/")[1], e.trigger.function.split("/")[1],
                                                   e.confidence) for e in w.edges))) for w in r.plan.writes)
 
-    # Same four SDK writes, each resolved to the same trigger edge as in the vulnerable app.
+    # Same six SDK writes, each resolved to the same trigger edge as in the vulnerable app.
     assert [e for e in edges(safe) if e[1]] == [e for e in edges(vulnerable) if e[1]]
-    assert len([w for w in safe.plan.writes if w.edges]) == 4
+    assert len([w for w in safe.plan.writes if w.edges]) == 6
 
 
 def _tree_digest(root: Path) -> str:
@@ -77,7 +80,7 @@ def test_cli_sarif_exit_codes_and_untouched_tree(tmp_path):
     Sarif.model_validate(doc)  # SARIF 2.1.0 object model
     assert doc["version"] == "2.1.0"
     results = doc["runs"][0]["results"]
-    assert len(results) == 6
+    assert len(results) == 7
     s3 = next(r for r in results if any(h["service"] == "s3" for h in r["properties"]["hops"]))
     assert s3["level"] == "error"
     assert s3["properties"]["sourceFunction"] == "OrdersApiFunction"
@@ -104,8 +107,8 @@ def test_cli_safe_text_and_json(tmp_path):
     proc = _flowgate("scan", str(SAMPLES / "sam-vulnerable"), "--format", "json", "--output", str(out))
     assert proc.returncode == 1
     doc = json.loads(out.read_text())
-    assert doc["summary"] == {"flows": 6, "blocking": 5, "suppressed": 0, "baselined": 0, "functions_analysed": 5,
-                              "sdk_writes": 4}
+    assert doc["summary"] == {"flows": 7, "blocking": 6, "suppressed": 0, "baselined": 0, "functions_analysed": 7,
+                              "sdk_writes": 6}
     chains = sorted(f["chain"] for f in doc["findings"])
     assert ("HttpApi → OrdersApiFunction → s3:UploadBucket → ThumbnailFunction → subprocess.run at "
             "src/thumbnail/app.py:7") in chains

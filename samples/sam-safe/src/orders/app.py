@@ -11,6 +11,7 @@ import boto3
 s3 = boto3.client("s3")
 sqs = boto3.client("sqs")
 sns = boto3.client("sns")
+events = boto3.client("events")
 orders = boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ def handler(event, context):
                          MessageBody=json.dumps({"customer": order["customer"]}))
         orders.put_item(Item={"id": order_id, "callback_url": order["callback_url"]})
         sns.publish(TopicArn=os.environ["AUDIT_TOPIC_ARN"], Message=order["note"], Subject="order")
+        events.put_events(Entries=[{"Source": "orders.api", "DetailType": "OrderPlaced",
+                                    "Detail": json.dumps({"id": order_id, "carrier": order["carrier"]}),
+                                    "EventBusName": os.environ["ORDER_BUS"]}])
         cart = json.loads(base64.b64decode(order["cart"]))
         return {"statusCode": 201, "body": json.dumps({"id": order_id, "items": len(cart)})}
     except Exception:

@@ -1,0 +1,266 @@
+"""S3 object content: what one function stores as an object's body reaches the functions that read it.
+
+Pysa follows calls, not storage, so a content flow is analysed as two legs in the same Pysa run and
+joined afterwards (``gate.findings``):
+
+* the *store leg*: an untrusted source reaches the content of a write to bucket B
+  (``put_object(Body=...)``, ``Object.put(Body=...)``, ``upload_fileobj(Fileobj)``, or
+  ``upload_file(path)`` after ``open(path, "w").write(...)`` in the same function) — the copy calls
+  ``flowgate_hops.s3_store_<b>(content)``, a sink of kind ``S3Store<b>``;
+* the *read leg*: the content read back from B (``get_object(...)["Body"]``, ``Object.get()``,
+  ``download_file(..., path)`` then ``open(path)`` in the same function) reaches a policy sink — the
+  read becomes ``flowgate_hops.s3_read_<n>(...)``, a source of kinds ``S3Object<b>``.
+
+A store leg of rule R and a read leg of rule R on the same bucket make one finding of R. Buckets
+outsiders can write to (``AppModel.external``) also make their content an ``ExternalResource``
+source directly. Only buckets with both a store and a read (or an outside writer and a read) are
+instrumented. Targets are resolved like writes (env/Ref/literal); a read whose bucket is the
+triggering event's (``record["s3"]["bucket"]["name"]``) reads the buckets that trigger the function.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from gate.model import AppModel
+from gate.pysource import ModuleIndex, Scope, Sym, resolve_handle
+from gate.rules import Rule
+from gate.services.base import CallFacts, WriteApi
+
+if TYPE_CHECKING:
+    from gate.plan import CodeRootPlan, Plan, WriteSite
+
+_GET = "s3:GetObject"
+# Reads whose result (or the file they download) carries the object's content.
+READS = (
+    WriteApi("s3", "client", "get_object", (), "", target="Bucket", key="Key", action=_GET),
+    WriteApi("s3", "client", "download_file", ("Bucket", "Key", "Filename", "ExtraArgs", "Callback", "Config"),
+             "", target="Bucket", key="Key", action=_GET),
+    WriteApi("s3", "Bucket", "download_file", ("Key", "Filename", "ExtraArgs", "Callback", "Config"), "",
+             key="Key", action=_GET),
+    WriteApi("s3", "Object", "get", (), "", key_from_receiver=True, action=_GET),
+    WriteApi("s3", "Object", "download_file", ("Filename", "ExtraArgs", "Callback", "Config"), "",
+             key_from_receiver=True, action=_GET),
+)
+# Writes and the parameter holding the stored content; upload_file stores the file at ``Filename``.
+CONTENT_PARAMS = {"put_object": "Body", "put": "Body", "upload_fileobj": "Fileobj", "upload_file": "Filename"}
+
+
+@dataclass
+class ContentSite:
+    """One read of S3 object content, or one write of it (then ``write`` is its hop site)."""
+
+    id: int
+    role: str  # "store" | "read"
+    module: ModuleIndex
+    call: ast.Call
+    scope_name: str
+    api: WriteApi
+    facts: CallFacts
+    write: WriteSite | None = None
+    files: list[ast.Call] = field(default_factory=list)  # open() calls of the downloaded/uploaded path
+    # bucket key -> [(function key, "resolved" | "unresolved", how)]
+    buckets: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    decisions: list[str] = field(default_factory=list)
+
+    @property
+    def key_sym(self) -> Sym | None:
+        return self.facts.key
+
+    @property
+    def line(self) -> int:
+        return self.call.lineno
+
+    @property
+    def helper(self) -> str:
+        return f"s3_{'read' if self.role == 'read' else 'upload_open'}_{self.id}"
+
+    @property
+    def file_helper(self) -> str:
+        return f"s3_read_file_{self.id}"
+
+
+@dataclass
+class ContentPlan:
+    sites: list[ContentSite]
+    buckets: list[str]  # bucket keys that are both stored to (or written from outside) and read
+
+    def index(self, bucket: str) -> int:
+        return self.buckets.index(bucket)
+
+    def stores(self) -> list[ContentSite]:
+        return [s for s in self.sites if s.role == "store"]
+
+    def reads(self) -> list[ContentSite]:
+        return [s for s in self.sites if s.role == "read"]
+
+    def store_of(self, write_id: int) -> ContentSite | None:
+        return next((s for s in self.stores() if s.write is not None and s.write.id == write_id), None)
+
+    def read(self, helper: str) -> ContentSite | None:
+        return next((s for s in self.reads() if helper in (s.helper, s.file_helper)), None)
+
+
+def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
+    sites: list[ContentSite] = []
+    for site in plan.writes:
+        if site.api.service == "s3" and site.api.method in CONTENT_PARAMS:
+            root = site.root
+            scope = _scope(site.module, site.call)
+            store = ContentSite(len(sites) + 1, "store", site.module, site.call, site.scope_name, site.api,
+                                site.facts, write=site)
+            if site.api.method == "upload_file":
+                store.files = _opens_of(site, scope, writing=True)
+            _resolve(model, root, store, scope)
+            sites.append(store)
+    for root in plan.roots:
+        for path in root.files:
+            module = root.index.module(root.index.dotted_name(path))
+            if module is None:
+                continue
+            for call, scope in module.calls:
+                api = _read_api(call, scope)
+                if api is None:
+                    continue
+                handle = resolve_handle(call.func.value, scope)  # type: ignore[attr-defined]
+                assert handle is not None
+                from gate.services import SERVICES
+
+                facts = SERVICES["s3"].call_facts(api, call, scope, handle)
+                assert facts is not None
+                read = ContentSite(len(sites) + 1, "read", module, call, scope.name, api, facts)
+                if "Filename" in api.params:
+                    read.files = _opens_of(read, scope, writing=False)
+                _resolve(model, root, read, scope)
+                sites.append(read)
+    stored = {b for s in sites if s.role == "store" and s.buckets for b in s.buckets}
+    stored |= set(model.external)
+    read = {b for s in sites if s.role == "read" for b in s.buckets}
+    buckets = sorted(stored & read)
+    for s in sites:
+        kept = {b: v for b, v in s.buckets.items() if b in buckets}
+        dropped = [model.display_name(b) for b in s.buckets if b not in buckets]
+        if dropped and s.role == "store":
+            s.decisions.append(f"no function reads {', '.join(dropped)}: content not followed there")
+        s.buckets = kept
+    return ContentPlan([s for s in sites if s.buckets], buckets)
+
+
+def _read_api(call: ast.Call, scope: Scope) -> WriteApi | None:
+    f = call.func
+    if not isinstance(f, ast.Attribute):
+        return None
+    handle = resolve_handle(f.value, scope)
+    if handle is None or handle.service != "s3":
+        return None
+    return next((a for a in READS if a.receiver == handle.kind and a.method == f.attr), None)
+
+
+def _scope(module: ModuleIndex, call: ast.Call) -> Scope:
+    return next(sc for c, sc in module.calls if c is call)
+
+
+def _opens_of(site: ContentSite | WriteSite, scope: Scope, writing: bool) -> list[ast.Call]:
+    """``open(path, ...)`` calls in the same function as the transfer, on the same path expression."""
+    from gate.pysource import call_argument, resolve_str
+
+    path = call_argument(site.call, site.api.params, "Filename")
+    if path is None or scope.node is None:
+        return []
+    want = ast.dump(path)
+    exact = resolve_str(path, scope).exact()
+    out = []
+    for node in ast.walk(scope.node):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open"
+                and node.args):
+            continue
+        same = ast.dump(node.args[0]) == want or (exact is not None and resolve_str(node.args[0], scope).exact()
+                                                    == exact)
+        mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"),
+                                                             None)
+        mode_text = mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else "r"
+        if same and any(ch in mode_text for ch in "wax") == writing:
+            out.append(node)
+    return out
+
+
+def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite, scope: Scope) -> None:
+    """Buckets the call may touch, per function that runs it, after IAM (a denied call moves nothing)."""
+    from gate.plan import iam_check, names, reached_by, target_resources
+    from gate.services import SERVICES
+
+    s3 = SERVICES["s3"]
+    candidates = [r for r in model.resources.values() if r.type in s3.resource_types]
+    runner_keys = reached_by(root, site.module, site.scope_name)
+    runners = [fn for fn in root.functions if fn.key in runner_keys] or root.functions
+    outcomes: dict[str, list[str]] = {}
+    for fn in runners:
+        resources, how = target_resources(fn, s3, candidates, site.facts.target)
+        confidence = "resolved" if how.startswith("resolved") else "unresolved"
+        if confidence == "unresolved" and site.role == "read" and _is_event_bucket(site, scope):
+            triggering = {t.source for t in model.triggers if t.function == fn.key and t.service == "s3"}
+            if triggering:
+                resources = [r for r in candidates if r.key in triggering]
+                confidence, how = "resolved", "resolved (the bucket named by the triggering S3 event)"
+        outcomes.setdefault(how.replace(fn.logical_id, "the function"), []).append(fn.logical_id)
+        for res in resources:
+            allowed, why = iam_check(model, fn, s3, site, res)
+            if allowed == "deny":
+                site.decisions.append(f"IAM: {res.logical_id} pruned when run as {fn.logical_id}: {why}")
+                continue
+            site.buckets.setdefault(res.key, []).append((fn.key, confidence, how))
+    site.decisions[:0] = [f"when run as {names(fns)}: bucket {site.facts.target.describe()} -> {how}"
+                          for how, fns in outcomes.items()]
+
+
+def _is_event_bucket(site: ContentSite, scope: Scope) -> bool:
+    """Is the bucket argument read out of an S3 event record (``...["s3"]["bucket"]["name"]``)?"""
+    from gate.pysource import call_argument
+
+    arg = call_argument(site.call, site.api.params, "Bucket") if site.api.target else None
+    if arg is None:
+        return False
+    texts = [ast.unparse(arg)]
+    if isinstance(arg, ast.Name):
+        texts += [ast.unparse(v) for v in scope.assigns.get(arg.id, [])]
+    return any("['bucket']['name']" in t.replace('"', "'") for t in texts)
+
+
+def store_kind(index: int) -> str:
+    return f"S3Store{index}"
+
+
+def object_kind(index: int) -> str:
+    return f"S3Object{index}"
+
+
+@dataclass(frozen=True)
+class ContentLeg:
+    """One Pysa rule of a content flow: ``rule``'s sources into bucket ``bucket``, or its content into
+    ``rule``'s sinks. ``pysa`` is the rule Pysa runs for the leg."""
+
+    pysa: Rule
+    rule: Rule
+    bucket: str
+    store: bool
+
+
+_FIRST_CODE = 90000  # far above policy rule codes
+
+
+def content_legs(rules: list[Rule], content: ContentPlan) -> dict[int, ContentLeg]:
+    """Two Pysa rules per (policy rule, bucket): the store leg and the read leg."""
+    legs: dict[int, ContentLeg] = {}
+    code = _FIRST_CODE
+    for rule in rules:
+        for i, bucket in enumerate(content.buckets):
+            store = replace(rule, code=code, title=f"{rule.title}: into S3 object content",
+                            sinks=(store_kind(i),), sanitizers=())
+            read = replace(rule, code=code + 1, title=f"{rule.title}: from S3 object content",
+                           sources=(object_kind(i),))
+            legs[code] = ContentLeg(store, rule, bucket, True)
+            legs[code + 1] = ContentLeg(read, rule, bucket, False)
+            code += 2
+    return legs
