@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gate.model import AppModel
@@ -96,8 +97,12 @@ class ContentPlan:
     def reads(self) -> list[ContentSite]:
         return [s for s in self.sites if s.role == "read"]
 
+    @cached_property
+    def _stores_by_write(self) -> dict[int, ContentSite]:
+        return {s.write.id: s for s in self.sites if s.role == "store" and s.write is not None}
+
     def store_of(self, write_id: int) -> ContentSite | None:
-        return next((s for s in self.stores() if s.write is not None and s.write.id == write_id), None)
+        return self._stores_by_write.get(write_id)
 
     def read(self, helper: str) -> ContentSite | None:
         return next((s for s in self.reads() if helper in (s.helper, s.file_helper)), None)
@@ -113,6 +118,9 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
                                 site.facts, write=site)
             if site.api.method == "upload_file":
                 store.files = _opens_of(site, scope, writing=True)
+                if not store.files:
+                    store.decisions.append("the uploaded file is not written in this function: its content "
+                                           "is not followed")
             _resolve(model, root, store, scope)
             sites.append(store)
     for root in plan.roots:

@@ -58,6 +58,18 @@ def _graph(result: ScanResult) -> _Graph:
                     g.add_edge(f"fn:{writer}", f"fn:{edge.trigger.function}", "write")
                 else:
                     g.add_edge(f"fn:{writer}", f"res:{edge.trigger.source}", "write")
+    for content in result.plan.content.sites:  # S3 object content: stored by writers, read by readers
+        for bucket, runs in content.buckets.items():
+            g.nodes[f"res:{bucket}"] = ("resource", f"bucket {model.display_name(bucket)}")
+            for fn, _confidence, _how in runs:
+                if content.role == "store":
+                    g.add_edge(f"fn:{fn}", f"res:{bucket}", "write")
+                else:
+                    g.add_edge(f"res:{bucket}", f"fn:{fn}", "read")
+    for key in model.external:  # outsiders may write there: its events and content are untrusted
+        if f"res:{key}" in g.nodes:
+            g.nodes[f"entry:outside:{key}"] = ("entry", "outside writers")
+            g.add_edge(f"entry:outside:{key}", f"res:{key}", "write")
     return g
 
 
@@ -180,7 +192,7 @@ h1{font-size:22px;margin:0 0 4px} .summary{color:#555;margin:0 0 16px}
 .node rect{fill:#eef3fb;stroke:#7a8ca8;stroke-width:1.2}.node text{font-size:12px;fill:#1d1d1f}
 .node.entry rect{fill:#fff4e0;stroke:#d08a1a}.node.resource rect{fill:#eef8ef;stroke:#4f9a5a}
 .node.skipped rect{fill:#f1f1f1;stroke:#bbb;stroke-dasharray:4 3}.node.skipped text{fill:#888}
-.edge{fill:none;stroke:#9aa3ad;stroke-width:1.4}.edge.write{stroke-dasharray:5 3}
+.edge{fill:none;stroke:#9aa3ad;stroke-width:1.4}.edge.write{stroke-dasharray:5 3}.edge.read{stroke-dasharray:2 3}
 .edge.blocking{stroke:#d0342c;stroke-width:3}.node.lit rect{stroke:#d0342c;stroke-width:3}
 .edge.lit{stroke:#d0342c;stroke-width:4}
 .flow{background:#fff;border:1px solid #ddd;border-left:6px solid #999;border-radius:6px;padding:8px 14px;margin:14px 0}
@@ -239,6 +251,7 @@ def render_html(result: ScanResult, base: Path) -> str:
 <h2>Event graph</h2>
 <p class="legend muted"><span>orange: untrusted entry points</span><span>blue: functions</span>
 <span>green: buckets, tables, queues, topics</span><span>dashed: SDK writes</span>
+<span>dotted: S3 object content read back</span>
 <span>red: blocking flows (hover a flow below to trace it)</span></p>
 <div id="graph-box">{_svg(result)}</div>
 <h2>Flows</h2>

@@ -55,3 +55,11 @@ def test_explain_lists_stores_reads_and_pruning(content):
     assert "resolved (the bucket named by the triggering S3 event)" in text
     assert ("IAM: ReportsBucket pruned when run as NoReadRunner: no statement of the function's role allows "
             "s3:GetObject on ReportsBucket") in text
+
+
+def test_html_graph_shows_content_edges_and_outside_writers(content):
+    from gate.report_html import render_html
+
+    page = render_html(content, FIXTURES / "content")
+    assert "<title>outside writers</title>" in page and "<title>bucket ReportsBucket</title>" in page
+    assert 'class="edge read' in page
