@@ -195,3 +195,27 @@ def test_regex_allow_lists(pattern, trusted):
 def test_fixture_sources_are_untouched():
     # The scan instruments a copy: the fixture has no generated files next to it.
     assert not any(p.name.startswith("flowgate") or p.suffix == ".pyre" for p in Path(FIXTURES / "hops").rglob("*"))
+
+
+def test_iam_cdk_grant_policy_attached_to_the_role():
+    # What bucket.grant_put(fn) synthesizes: an AWS::IAM::Policy naming the function's role.
+    template = {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["FnServiceRole", "Arn"]}}},
+        "FnServiceRole": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [
+            {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
+                               ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]]}]}},
+        "FnServiceRoleDefaultPolicy": {"Type": "AWS::IAM::Policy", "Properties": {
+            "Roles": [{"Ref": "FnServiceRole"}],
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectLegalHold",
+                                                                            "s3:Abort*"],
+                                              "Resource": [{"Fn::GetAtt": ["Bucket", "Arn"]},
+                                                           {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]},
+                                                                              "/*"]]}]}]}}},
+    }
+    perms = function_permissions(template["Fn"]["Properties"], template)
+    bucket_arn = "arn:aws:s3:::<Bucket>"
+    put = Target("Bucket", "<Bucket>", bucket_arn + "/uploads/a.png", ref_is_arn=False)
+    other = Target("Other", "<Other>", "arn:aws:s3:::<Other>/a.png", ref_is_arn=False)
+    assert evaluate(perms, "s3:PutObject", put, bucket_arn)[0] == "allow"
+    assert evaluate(perms, "s3:PutObject", other, "arn:aws:s3:::<Other>")[0] == "deny"
+    assert evaluate(perms, "s3:GetObject", put, bucket_arn)[0] == "deny"
