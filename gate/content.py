@@ -26,8 +26,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gate.model import AppModel
-from gate.pysource import ModuleIndex, Scope, Sym, resolve_handle
+from gate.pysource import Handle, ModuleIndex, Scope, Sym, resolve_handle
 from gate.rules import Rule
+from gate.services import SERVICES
 from gate.services.base import CallFacts, WriteApi
 
 if TYPE_CHECKING:
@@ -129,15 +130,12 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
             if module is None:
                 continue
             for call, scope in module.calls:
-                api = _read_api(call, scope)
-                if api is None:
+                found = _read_api(call, scope)
+                if found is None:
                     continue
-                handle = resolve_handle(call.func.value, scope)  # type: ignore[attr-defined]
-                assert handle is not None
-                from gate.services import SERVICES
-
+                api, handle = found
                 facts = SERVICES["s3"].call_facts(api, call, scope, handle)
-                assert facts is not None
+                assert facts is not None  # only presigned URLs may turn out not to be calls on S3
                 read = ContentSite(len(sites) + 1, "read", module, call, scope.name, api, facts)
                 if "Filename" in api.params:
                     read.files = _opens_of(read, scope, writing=False)
@@ -156,14 +154,15 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
     return ContentPlan([s for s in sites if s.buckets], buckets)
 
 
-def _read_api(call: ast.Call, scope: Scope) -> WriteApi | None:
+def _read_api(call: ast.Call, scope: Scope) -> tuple[WriteApi, Handle] | None:
     f = call.func
     if not isinstance(f, ast.Attribute):
         return None
     handle = resolve_handle(f.value, scope)
     if handle is None or handle.service != "s3":
         return None
-    return next((a for a in READS if a.receiver == handle.kind and a.method == f.attr), None)
+    api = next((a for a in READS if a.receiver == handle.kind and a.method == f.attr), None)
+    return (api, handle) if api else None
 
 
 def _scope(module: ModuleIndex, call: ast.Call) -> Scope:
@@ -197,7 +196,6 @@ def _opens_of(site: ContentSite | WriteSite, scope: Scope, writing: bool) -> lis
 def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite, scope: Scope) -> None:
     """Buckets the call may touch, per function that runs it, after IAM (a denied call moves nothing)."""
     from gate.plan import iam_check, names, reached_by, target_resources
-    from gate.services import SERVICES
 
     s3 = SERVICES["s3"]
     candidates = [r for r in model.resources.values() if r.type in s3.resource_types]

@@ -9,10 +9,11 @@ is the user's SDK write, and the hop's own call is the triggered handler.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gate.content import ContentSite
 from gate.instrument import HOPS_MODULE, SDK_MODULE, InstrumentedApp
 from gate.model import AppModel, logical_id
 from gate.plan import PACKAGE_PREFIX, Edge, WriteSite
@@ -136,11 +137,12 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
         resolved = conf == "resolved" and store_conf == {"resolved"}
         hop = Hop("s3", bucket, "object content", writer, reader, "resolved" if resolved else "unresolved",
                   "object written and read back" if resolved else f"bucket of the read: {how}")
-        steps = [st for st in store.steps if st.file is not None]
-        if steps and steps[-1].kind == "write" and store_site.api.method == "upload_file":
-            steps[-1].message = f"writes the file that s3.upload_file(...) stores (line {store_site.line})"
-        elif steps and steps[-1].kind == "write":
-            steps[-1].message = f"{store_site.api.label}(...) stores the object's content"
+        steps = [st for st in store.steps if st.file is not None]  # not the generated store call
+        if steps and steps[-1].kind == "write":
+            message = (f"writes the file that s3.upload_file(...) stores (line {store_site.line})"
+                       if store_site.api.method == "upload_file" else
+                       f"{store_site.api.label}(...) stores the object's content")
+            steps[-1] = replace(steps[-1], message=message)
         first = read.source
         steps.append(Step("trigger", first.file, first.line, first.column,
                           f"{model.display_name(reader)} reads the object's content from "
@@ -159,11 +161,12 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
     return out
 
 
-def _store_site(app: InstrumentedApp, name: str):  # -> ContentSite | None
+def _store_site(app: InstrumentedApp, name: str) -> ContentSite | None:
+    """The store behind the last generated callee of a store leg: a write hop, or an upload file's class."""
     if name.startswith("hop_"):
         site = app.hops.get(name)
         return app.content.store_of(site.id) if site else None
-    return next((s for s in app.content.stores() if s.helper == name or f"_FgUpload{s.id}" == name), None)
+    return next((s for s in app.content.stores() if f"_FgUpload{s.id}" == name), None)
 
 
 def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, Any],
@@ -188,7 +191,7 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     first = raw[0]
     source_fn = _pick_entry(model, _functions_of(app, first["callable"])) or (
         current_fn[0] if current_fn else None)
-    content_read = _content_helper(first.get("leaf"), ".s3_read")
+    content_read = _content_read(first.get("leaf"))
     read_site = app.content.read(content_read) if content_read else None
     readers = [k for runs in (read_site.buckets.values() if read_site else []) for k, _c, _h in runs]
     if readers and source_fn not in readers:
@@ -228,9 +231,9 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
                    content_store=content_store)
 
 
-def _content_helper(leaf: str | None, prefix: str) -> str:
+def _content_read(leaf: str | None) -> str:
     """``s3_read_3`` for the leaf ``flowgate_hops.s3_read_3``/``s3_read_file_3`` (content reads)."""
-    if not leaf or not leaf.startswith(HOPS_MODULE + prefix):
+    if not leaf or not leaf.startswith(f"{HOPS_MODULE}.s3_read"):
         return ""
     return leaf.split(".", 1)[1]
 
