@@ -46,6 +46,7 @@ READS = (
     WriteApi("s3", "Object", "download_file", ("Filename", "ExtraArgs", "Callback", "Config"), "",
              key_from_receiver=True, action=_GET),
 )
+_UPLOAD_URLS = ("generate_presigned_post", "generate_presigned_url")  # a put URL only (see services.s3)
 # Writes and the parameter holding the stored content; upload_file stores the file at ``Filename``.
 CONTENT_PARAMS = {"put_object": "Body", "put": "Body", "upload_fileobj": "Fileobj", "upload_file": "Filename"}
 
@@ -55,7 +56,7 @@ class ContentSite:
     """One read of S3 object content, or one write of it (then ``write`` is its hop site)."""
 
     id: int
-    role: str  # "store" | "read"
+    role: str  # "store" | "read" | "upload-url" (a presigned put handed to a client)
     module: ModuleIndex
     call: ast.Call
     scope_name: str
@@ -88,6 +89,8 @@ class ContentSite:
 class ContentPlan:
     sites: list[ContentSite]
     buckets: list[str]  # bucket keys that are both stored to (or written from outside) and read
+    # buckets whose content outsiders choose (resource policy, ACL, presigned upload URLs) -> why
+    outside: dict[str, str] = field(default_factory=dict)
 
     def index(self, bucket: str) -> int:
         return self.buckets.index(bucket)
@@ -112,7 +115,12 @@ class ContentPlan:
 def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
     sites: list[ContentSite] = []
     for site in plan.writes:
-        if site.api.service == "s3" and site.api.method in CONTENT_PARAMS:
+        if site.api.service == "s3" and site.api.method in _UPLOAD_URLS:
+            url = ContentSite(len(sites) + 1, "upload-url", site.module, site.call, site.scope_name, site.api,
+                              site.facts, write=site)
+            _resolve(model, site.root, url, _scope(site.module, site.call))
+            sites.append(url)
+        elif site.api.service == "s3" and site.api.method in CONTENT_PARAMS:
             root = site.root
             scope = _scope(site.module, site.call)
             store = ContentSite(len(sites) + 1, "store", site.module, site.call, site.scope_name, site.api,
@@ -141,8 +149,12 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
                     read.files = _opens_of(read, scope, writing=False)
                 _resolve(model, root, read, scope)
                 sites.append(read)
-    stored = {b for s in sites if s.role == "store" and s.buckets for b in s.buckets}
-    stored |= set(model.external)
+    outside = {k: why for k, why in model.external.items()}
+    for s in sites:
+        if s.role == "upload-url":
+            for b in s.buckets:
+                outside.setdefault(b, f"{s.api.label} at {s.module.path.name}:{s.line} hands out upload URLs")
+    stored = {b for s in sites if s.role == "store" and s.buckets for b in s.buckets} | set(outside)
     read = {b for s in sites if s.role == "read" for b in s.buckets}
     buckets = sorted(stored & read)
     for s in sites:
@@ -151,7 +163,8 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
         if dropped and s.role == "store":
             s.decisions.append(f"no function reads {', '.join(dropped)}: content not followed there")
         s.buckets = kept
-    return ContentPlan([s for s in sites if s.buckets], buckets)
+    return ContentPlan([s for s in sites if s.buckets and s.role != "upload-url"], buckets,
+                       {b: why for b, why in outside.items() if b in buckets})
 
 
 def _read_api(call: ast.Call, scope: Scope) -> tuple[WriteApi, Handle] | None:

@@ -387,17 +387,17 @@ def _app_models(model: AppModel, plan: Plan, app: InstrumentedApp, policy: Polic
                                         for k in policy.entry_source_kinds(model.entry_kinds(fn.key))))
         sig = ", ".join([f"{params[0]}: TaintSource[{kinds}]", *params[1:]])
         out.append(f"def {dotted}({sig}) -> TaintSink[HttpResponse]: ...")
-    out += _content_models(model, app.content, policy)
+    out += _content_models(app.content, policy)
     return "\n".join(out) + "\n"
 
 
-def _content_models(model: AppModel, content: ContentPlan, policy: Policy) -> list[str]:
+def _content_models(content: ContentPlan, policy: Policy) -> list[str]:
     out = [f"def {HOPS_MODULE}.s3_store_{i}(content: TaintSink[{store_kind(i)}]): ..."
            for i in range(len(content.buckets))]
     outside = policy.entry_source_kinds(["ExternalResource"])
     for site in content.reads():
         kinds = [object_kind(content.index(b)) for b in site.buckets]
-        if any(b in model.external for b in site.buckets):
+        if any(b in content.outside for b in site.buckets):
             kinds += outside  # anyone may have uploaded this content
         for helper in (site.helper, site.file_helper):
             out.append(f"def {HOPS_MODULE}.{helper}(*args, **kwargs) -> TaintSource[{', '.join(kinds)}]: ...")

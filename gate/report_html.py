@@ -66,7 +66,7 @@ def _graph(result: ScanResult) -> _Graph:
                     g.add_edge(f"fn:{fn}", f"res:{bucket}", "write")
                 else:
                     g.add_edge(f"res:{bucket}", f"fn:{fn}", "read")
-    for key in model.external:  # outsiders may write there: its events and content are untrusted
+    for key in {**model.external, **result.plan.content.outside}:  # outsiders write there: untrusted
         if f"res:{key}" in g.nodes:
             g.nodes[f"entry:outside:{key}"] = ("entry", "outside writers")
             g.add_edge(f"entry:outside:{key}", f"res:{key}", "write")

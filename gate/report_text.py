@@ -127,6 +127,8 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
             out.append(f"      {d}")
     if result.plan.content.sites:
         out.append("S3 object content (stored content reaches the readers of the same bucket):")
+        for bucket, why in result.plan.content.outside.items():
+            out.append(f"  {model.display_name(bucket)}: content chosen by outsiders ({why})")
         for c in result.plan.content.sites:
             how = "stores content into" if c.role == "store" else "reads content of"
             buckets = ", ".join(model.display_name(b) for b in c.buckets)
