@@ -26,9 +26,13 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
     external: dict[str, str] = {}
     warnings: list[str] = []
     contexts = []
+    stacks_by_name = {s.name: s for s in stacks}
+    by_stack: dict[str, dict[str, Resource]] = {}
     for stack in stacks:
+        warnings.extend(stack.warnings)
         stack_resources = _resources(stack)
         resources.update({r.key: r for r in stack_resources.values()})
+        by_stack[stack.name] = stack_resources
         contexts.append((stack, stack_resources))
     permissions = {}
     for stack, stack_resources in contexts:
@@ -36,7 +40,7 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
         template_resources = stack.template.get("Resources") or {}
         for logical_id, raw in template_resources.items():
             if isinstance(raw, dict) and raw.get("Type") == _FUNCTION:
-                fn = _function(stack, logical_id, raw, stack_resources, resources, exports)
+                fn = _function(stack, logical_id, raw, by_stack, resources, exports, stacks_by_name)
                 stack_functions[logical_id] = fn
                 functions[fn.key] = fn
                 props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
@@ -93,8 +97,9 @@ def _exports(stacks: list[Stack]) -> dict[str, tuple[str, Any]]:
     return out
 
 
-def _function(stack: Stack, logical_id: str, raw: dict[str, Any], stack_resources: dict[str, Resource],
-              all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]]) -> Function:
+def _function(stack: Stack, logical_id: str, raw: dict[str, Any], by_stack: dict[str, dict[str, Resource]],
+              all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]],
+              stacks: dict[str, Stack]) -> Function:
     props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
     metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
     runtime = literal(props.get("Runtime")) or ""
@@ -102,7 +107,7 @@ def _function(stack: Stack, logical_id: str, raw: dict[str, Any], stack_resource
     construct_path = literal(metadata.get("aws:cdk:path"))
     env_vars = ((props.get("Environment") or {}).get("Variables") or {}) if isinstance(
         props.get("Environment"), dict) else {}
-    env = {name: _env_binding(stack, name, value, stack_resources, all_resources, exports)
+    env = {name: _env_binding(stack, name, value, by_stack, all_resources, exports, stacks)
            for name, value in env_vars.items()} if isinstance(env_vars, dict) else {}
     code_dir, reason = _code_location(stack, logical_id, props, metadata)
     if props.get("PackageType") == "Image":
@@ -140,8 +145,16 @@ def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadat
     return None, "code is not available locally (no asset directory or CodeUri)"
 
 
-def _env_binding(stack: Stack, name: str, value: Any, stack_resources: dict[str, Resource],
-                 all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]]) -> EnvBinding:
+def _env_binding(stack: Stack, name: str, value: Any, by_stack: dict[str, dict[str, Resource]],
+                 all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]], stacks: dict[str, Stack],
+                 depth: int = 0) -> EnvBinding:
+    stack_resources = by_stack[stack.name]
+    param = value.get("Ref") if isinstance(value, dict) and set(value) == {"Ref"} else None
+    if isinstance(param, str) and param in stack.parameters and depth < 8:
+        # A nested stack's parameter: what the parent passes in decides what the variable names.
+        parent_name, passed = stack.parameters[param]
+        inner = _env_binding(stacks[parent_name], name, passed, by_stack, all_resources, exports, stacks, depth + 1)
+        return EnvBinding(name, value, inner.resource, inner.attribute, inner.literal)
     if isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:
         export = exports.get(literal(value["Fn::ImportValue"]) or "")
         if export:

@@ -11,9 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gate.errors import GateInputError
 from gate.rules import SEVERITIES
+
+if TYPE_CHECKING:
+    from gate.scan import ScanResult
 
 EXIT_OK, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
 
@@ -101,9 +105,6 @@ def _policy(args: argparse.Namespace) -> int:
 
 def _scan(args: argparse.Namespace) -> int:
     from gate.policy import find_policy
-    from gate.report_json import render_json
-    from gate.report_sarif import render_sarif
-    from gate.report_text import render_text
     from gate.scan import scan
     from gate.triage import read_baseline, write_baseline
 
@@ -116,26 +117,36 @@ def _scan(args: argparse.Namespace) -> int:
         write_baseline(args.write_baseline, result.findings, result.model)
         print(f"flowgate: baseline of {len(result.findings)} flow(s) written to {args.write_baseline}",
               file=sys.stderr)
-    if args.format == "json":
-        text = render_json(result, base)
-    elif args.format == "html":
-        from gate.report_html import render_html
-
-        text = render_html(result, base)
-    elif args.format == "sarif":
-        text = render_sarif(result, base)
-    else:
-        colour = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render_text(result, base, colour=colour, explain=args.explain)
-    if args.output:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise GateInputError(f"cannot write report: {exc}", str(args.output)) from None
-        summary = f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking; report: {args.output}"
-        print(summary, file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    emit_report(result, base, args.format, args.output, args.explain)
     if result.workdir:
         print(f"flowgate: instrumented copy kept in {result.workdir}", file=sys.stderr)
     return EXIT_BLOCK if result.blocking else EXIT_OK
+
+
+def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, explain: bool = False) -> None:
+    """Render ``result`` as ``fmt`` to ``output`` (a one-line summary then goes to stderr) or stdout."""
+    from gate.report_json import render_json
+    from gate.report_sarif import render_sarif
+    from gate.report_text import render_text
+
+    if fmt == "json":
+        text = render_json(result, base)
+    elif fmt == "html":
+        from gate.report_html import render_html
+
+        text = render_html(result, base)
+    elif fmt == "sarif":
+        text = render_sarif(result, base)
+    else:
+        colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        text = render_text(result, base, colour=colour, explain=explain)
+    if output:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise GateInputError(f"cannot write report: {exc}", str(output)) from None
+        print(f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking; report: {output}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)

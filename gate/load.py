@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import GateInputError
+from gate.intrinsics import literal
 from gate.model import Stack
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
@@ -23,23 +24,28 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _PLACEHOLDER_BUCKET = "flowgate-local-code"
 
 
-def load_input(path: Path, template: Path | None = None) -> list[Stack]:
-    """Resolve the scan target into stacks; raise ``GateInputError`` with a location otherwise."""
+def load_input(path: Path, template: Path | None = None, code_dirs: dict[str, Path] | None = None
+               ) -> list[Stack]:
+    """Resolve the scan target into stacks; raise ``GateInputError`` with a location otherwise.
+
+    ``code_dirs`` overrides function code directories by ``[NestedApp/...]LogicalId`` (what
+    ``sam build`` records in ``build.toml``), so a build's template is analysed on the user's sources.
+    """
     if template is not None:
         if not template.is_file():
             raise GateInputError("template file not found", str(template))
-        return [load_template_file(template)]
+        return load_template_tree(template, code_dirs=code_dirs)
     if not path.exists():
         raise GateInputError("no such file or directory", str(path))
     if path.is_file():
         if path.name == "manifest.json":
             return load_cloud_assembly(path.parent)
-        return [load_template_file(path)]
+        return load_template_tree(path, code_dirs=code_dirs)
     if (path / "manifest.json").is_file():
         return load_cloud_assembly(path)
     for name in TEMPLATE_NAMES:
         if (path / name).is_file():
-            return [load_template_file(path / name)]
+            return load_template_tree(path / name, code_dirs=code_dirs)
     if (path / "cdk.out" / "manifest.json").is_file():
         return load_cloud_assembly(path / "cdk.out")
     raise GateInputError(
@@ -86,19 +92,72 @@ def is_sam(template: dict[str, Any]) -> bool:
     return SAM_TRANSFORM in names
 
 
-def load_template_file(path: Path, name: str | None = None) -> Stack:
+def load_template_file(path: Path, name: str | None = None, nested_path: str = "",
+                       parameters: dict[str, tuple[str, Any]] | None = None) -> Stack:
     path = path.resolve()
     tpl = decode_template(path)
     stack_name = name or path.parent.name or "Stack"
+    params = parameters or {}
     if is_sam(tpl):
         translated, code_dirs = translate_sam(tpl, path)
-        return Stack(stack_name, translated, path, path.parent, code_dirs, origin="sam")
-    return Stack(stack_name, tpl, path, path.parent, origin="cloudformation")
+        return Stack(stack_name, translated, path, path.parent, code_dirs, origin="sam", nested_path=nested_path,
+                     parameters=params)
+    return Stack(stack_name, tpl, path, path.parent, origin="cloudformation", nested_path=nested_path,
+                 parameters=params)
+
+
+_MAX_NESTING = 5
+_NESTED = ("AWS::CloudFormation::Stack",)  # SAM Applications are translated into these
+
+
+def load_template_tree(path: Path, code_dirs: dict[str, Path] | None = None) -> list[Stack]:
+    """A template and the nested templates it deploys from local files (SAM ``Application``
+    ``Location`` or ``AWS::CloudFormation::Stack`` ``TemplateURL``), parents first."""
+    root = load_template_file(path)
+    stacks = [root]
+    todo = [(root, 0)]
+    names = {root.name}
+    while todo:
+        parent, depth = todo.pop(0)
+        for logical_id, raw in (parent.template.get("Resources") or {}).items():
+            if not isinstance(raw, dict) or raw.get("Type") not in _NESTED:
+                continue
+            props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
+            url = props.get("TemplateURL")
+            where = f"{parent.template_path} (resource {logical_id})"
+            if not isinstance(url, str) or url.startswith(("s3://", "https://", "http://")):
+                shown = url if isinstance(url, str) else "(an expression)"
+                if shown.startswith(f"https://{_SAR_HOST}/"):
+                    shown = f"from the Serverless Application Repository ({shown.rsplit('/', 1)[1]})"
+                parent.warnings.append(f"{logical_id}: nested application template {shown} is not local; its "
+                                       "functions are not analysed")
+                continue
+            child_path = (parent.template_path.parent / url).resolve()
+            if not child_path.is_file():
+                raise GateInputError(f"nested application template {url} not found", where)
+            if depth + 1 > _MAX_NESTING:
+                raise GateInputError(f"nested applications deeper than {_MAX_NESTING} levels", where)
+            name = logical_id if logical_id not in names else f"{parent.name}.{logical_id}"
+            names.add(name)
+            nested_path = f"{parent.nested_path}/{logical_id}" if parent.nested_path else logical_id
+            params = props.get("Parameters") if isinstance(props.get("Parameters"), dict) else {}
+            child = load_template_file(child_path, name, nested_path=nested_path,
+                                       parameters={k: (parent.name, v) for k, v in params.items()})
+            stacks.append(child)
+            todo.append((child, depth + 1))
+    for stack in stacks:
+        for logical_id in list(stack.code_dirs):
+            key = f"{stack.nested_path}/{logical_id}" if stack.nested_path else logical_id
+            if code_dirs and key in code_dirs:
+                stack.code_dirs[logical_id] = code_dirs[key]
+    return stacks
 
 
 # --- SAM -------------------------------------------------------------------------------------
 
 _SAM_FUNCTION = "AWS::Serverless::Function"
+_SAM_APPLICATION = "AWS::Serverless::Application"
+_SAR_HOST = "serverlessrepo.invalid"
 
 
 def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any], dict[str, Path]]:
@@ -111,6 +170,13 @@ def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any],
     globals_fn = (tpl.get("Globals") or {}).get("Function") or {}
     code_dirs: dict[str, Path] = {}
     for logical_id, res in (tpl.get("Resources") or {}).items():
+        props = res.get("Properties") if isinstance(res, dict) else None
+        if isinstance(props, dict) and res.get("Type") == _SAM_APPLICATION and not isinstance(props.get("Location"),
+                                                                                                str):
+            # A Serverless Application Repository app: the translator would ask AWS for it.
+            app_id = literal((props.get("Location") or {}).get("ApplicationId")) if isinstance(
+                props.get("Location"), dict) else None
+            props["Location"] = f"https://{_SAR_HOST}/{app_id or logical_id}"
         if not isinstance(res, dict) or res.get("Type") != _SAM_FUNCTION:
             continue
         props = res.setdefault("Properties", {})

@@ -32,6 +32,12 @@ class Stack:
     # (SAM CodeUri values replaced by placeholders before translation).
     code_dirs: dict[str, Path] = field(default_factory=dict)
     origin: str = "cloudformation"  # "sam" | "cloudformation" | "cdk"
+    # Nested stacks (SAM Application / CloudFormation Stack with a local template): the path of
+    # nested resource logical IDs from the root ("" for a root stack), and each parameter the parent
+    # passes in: name -> (parent stack name, the parent's value expression).
+    nested_path: str = ""
+    parameters: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

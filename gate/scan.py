@@ -52,11 +52,12 @@ def _scratch_parent() -> str | None:
 
 
 def scan(path: Path, template: Path | None = None, policy: Policy | None = None, fail_on: str | None = None,
-         baseline: set[str] | None = None, keep_workdir: bool = False) -> ScanResult:
+         baseline: set[str] | None = None, keep_workdir: bool = False,
+         code_dirs: dict[str, Path] | None = None) -> ScanResult:
     policy = policy or default_policy()
     timings: dict[str, float] = {}
     t0 = time.monotonic()
-    stacks = load_input(path, template)
+    stacks = load_input(path, template, code_dirs)
     model = build_app_model(stacks)
     timings["load"] = time.monotonic() - t0
     t1 = time.monotonic()
