@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,20 +51,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sam"]:  # sam build passes unknown options through to SAM CLI: its own parser
+        return _guarded("sam", lambda: _sam(argv[1:]))
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors are exit 2 already
         return int(exc.code or 0)
+    if args.command == "init":
+        return _guarded(args.command, lambda: _init(args))
+    if args.command == "policy":
+        return _guarded(args.command, lambda: _policy(args))
+    return _guarded(args.command, lambda: _scan(args))
+
+
+def _guarded(command: str, run: Callable[[], int]) -> int:
+    """Run a command; every failure is one located line on stderr and exit 2, never a traceback."""
     try:
-        if args.command == "init":
-            return _init(args)
-        if args.command == "policy":
-            return _policy(args)
-        return _scan(args)
+        return run()
+    except SystemExit as exc:  # argparse inside a sub-command
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_ERROR
     except GateInputError as exc:
         print(f"flowgate: error: {exc}", file=sys.stderr)
-        if args.command == "scan":
+        if command in ("scan", "sam"):
             print("flowgate: the application could not be analysed; the gate blocks (exit 2)", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -75,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"flowgate: internal error: {type(exc).__name__}: {exc} (set FLOWGATE_DEBUG=1 for details); "
               "the gate blocks (exit 2)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _sam(argv: list[str]) -> int:
+    from sam_hook.cli import main as sam_main
+
+    return sam_main(argv)
 
 
 def _init(args: argparse.Namespace) -> int:

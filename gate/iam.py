@@ -82,7 +82,8 @@ def function_permissions(fn_props: dict[str, Any], template_resources: dict[str,
     for i, policy in enumerate(role_props.get("Policies") or []):
         if isinstance(policy, dict):
             name = literal(policy.get("PolicyName")) or f"#{i}"
-            perms.statements += _statements(policy.get("PolicyDocument"), f"{role} inline policy {name}")
+            perms.statements += _statements(policy.get("PolicyDocument"), f"{role} inline policy {name}",
+                                            template_resources)
     for arn in role_props.get("ManagedPolicyArns") or []:
         _managed(arn, template_resources, perms)
     for logical, raw in template_resources.items():
@@ -92,7 +93,7 @@ def function_permissions(fn_props: dict[str, Any], template_resources: dict[str,
         attached = any(ref == logical for a in role_props.get("ManagedPolicyArns") or []
                        for ref, _attr in references(a))
         if not attached and any(ref == role for ref, _attr in references(props.get("Roles"))):
-            perms.statements += _statements(props.get("PolicyDocument"), f"{logical}")
+            perms.statements += _statements(props.get("PolicyDocument"), f"{logical}", template_resources)
     return perms
 
 
@@ -100,7 +101,8 @@ def _managed(arn: Any, template_resources: dict[str, Any], perms: Permissions) -
     for logical, _attr in references(arn):
         raw = template_resources.get(logical) or {}
         if raw.get("Type") == "AWS::IAM::ManagedPolicy":
-            perms.statements += _statements((raw.get("Properties") or {}).get("PolicyDocument"), logical)
+            perms.statements += _statements((raw.get("Properties") or {}).get("PolicyDocument"), logical,
+                                            template_resources)
             return
     text = render(arn) or ""
     name = text.rsplit("/", 1)[-1]
@@ -111,7 +113,7 @@ def _managed(arn: Any, template_resources: dict[str, Any], perms: Permissions) -
         perms.unknown.append(f"managed policy {text or arn!r} is not known to the gate")
 
 
-def _statements(document: Any, origin: str) -> list[Statement]:
+def _statements(document: Any, origin: str, template_resources: dict[str, Any]) -> list[Statement]:
     if not isinstance(document, dict):
         return []
     raw = document.get("Statement")
@@ -127,12 +129,23 @@ def _statements(document: Any, origin: str) -> list[Statement]:
             "Deny" if str(st.get("Effect", "Allow")) == "Deny" else "Allow",
             tuple(a for a in (literal(x) for x in _as_list(actions)) if a),
             not_action,
-            tuple(render(r) for r in _as_list(resources)),
+            tuple(_readable(render(r), template_resources) for r in _as_list(resources)),
             not_resource,
             bool(st.get("Condition")),
             origin + (f" ({st['Sid']})" if isinstance(st.get("Sid"), str) else ""),
         ))
     return out
+
+
+def _readable(rendered: str | None, template_resources: dict[str, Any]) -> str | None:
+    """A resource pattern naming a parameter (or anything outside the template) is not readable."""
+    if rendered is None:
+        return None
+    for m in _MARKER.finditer(rendered):
+        name = m.group(1)
+        if name not in _PSEUDO and name.partition(".")[0] not in template_resources:
+            return None
+    return rendered
 
 
 def _as_list(value: Any) -> list[Any]:
