@@ -147,6 +147,7 @@ def test_several_patterns_pass_when_one_matches():
 
 def _role(*statements):
     return {
+        "Q": {"Type": "AWS::SQS::Queue"}, "Other": {"Type": "AWS::SQS::Queue"},
         "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
         "Role": {"Type": "AWS::IAM::Role", "Properties": {
             "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": list(statements)}}]}},
@@ -165,6 +166,7 @@ _QUEUE = Target("Q", "q", "arn:aws:sqs:us-east-1:123456789012:q", ref_is_arn=Fal
       {"Effect": "Deny", "Action": "sqs:Send*", "Resource": "*"}], "deny"),
     ([{"Effect": "Allow", "NotAction": "sqs:DeleteQueue", "Resource": "*"}], "allow"),
     ([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Fn::ImportValue": "x"}}], "unknown"),
+    ([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Ref": "QueueArnParameter"}}], "unknown"),
 ])
 def test_iam_evaluation(statements, verdict):
     template = _role(*statements)
@@ -200,6 +202,7 @@ def test_fixture_sources_are_untouched():
 def test_iam_cdk_grant_policy_attached_to_the_role():
     # What bucket.grant_put(fn) synthesizes: an AWS::IAM::Policy naming the function's role.
     template = {
+        "Bucket": {"Type": "AWS::S3::Bucket"}, "Other": {"Type": "AWS::S3::Bucket"},
         "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["FnServiceRole", "Arn"]}}},
         "FnServiceRole": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [
             {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
