@@ -110,22 +110,25 @@ def _function(stack: Stack, logical_id: str, raw: dict[str, Any], by_stack: dict
     env = {name: _env_binding(stack, name, value, by_stack, all_resources, exports, stacks)
            for name, value in env_vars.items()} if isinstance(env_vars, dict) else {}
     code_dir, reason = _code_location(stack, logical_id, props, metadata)
+    # A problem (the result is incomplete) when the function may be Python and its code cannot be
+    # analysed; a plain skip when it is another runtime or CDK's own plumbing.
+    problem = reason is not None
     if props.get("PackageType") == "Image":
-        reason = "container image function (PackageType: Image)"
+        reason, problem = "container image function (PackageType: Image): its code is not analysed", True
     elif not runtime.startswith("python3"):
-        reason = f"runtime {runtime or 'unknown'} is not Python"
-    elif not handler:
-        reason = "no Handler"
+        reason, problem = f"runtime {runtime or 'unknown'} is not Python", False
     elif construct_path and "BucketNotificationsHandler" in construct_path:
-        reason = "CDK-internal bucket notifications handler"
+        reason, problem = "CDK-internal bucket notifications handler", False
+    elif not handler:
+        reason, problem = "no Handler", True
     handler_file = handler_function = None
     if handler and "." in handler:
         module, _, handler_function = handler.rpartition(".")
         handler_file = module.replace(".", "/") + ".py" if "/" not in module else module + ".py"
     elif reason is None:
-        reason = f"handler {handler!r} is not of the form module.function"
+        reason, problem = f"handler {handler!r} is not of the form module.function", True
     return Function(stack.name, logical_id, runtime, handler, code_dir, handler_file, handler_function, env,
-                    construct_path, reason, literal(props.get("FunctionName")))
+                    construct_path, reason, literal(props.get("FunctionName")), problem)
 
 
 def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadata: dict[str, Any]

@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--explain", action="store_true",
                    help="print the trigger graph, every SDK write with its target, and each pruning decision")
     s.add_argument("--keep-workdir", action="store_true", help="keep the instrumented copy (for debugging)")
+    s.add_argument("--allow-incomplete", action="store_true",
+                   help="do not block when some functions or modules could not be analysed (they are still listed)")
     i = sub.add_parser("init", help="write a commented starter policy (flowgate.yml)")
     i.add_argument("directory", nargs="?", default=".", type=Path)
     i.add_argument("--force", action="store_true", help="overwrite an existing flowgate.yml")
@@ -137,7 +139,22 @@ def _scan(args: argparse.Namespace) -> int:
     emit_report(result, base, args.format, args.output, args.explain)
     if result.workdir:
         print(f"flowgate: instrumented copy kept in {result.workdir}", file=sys.stderr)
-    return EXIT_BLOCK if result.blocking else EXIT_OK
+    return gate_exit(result, args.allow_incomplete)
+
+
+def gate_exit(result: ScanResult, allow_incomplete: bool) -> int:
+    """1 for blocking flows; else 2 when the result is incomplete (unless allowed); else 0."""
+    if result.incomplete:
+        verdict = ("accepted (--allow-incomplete)" if allow_incomplete or result.blocking
+                   else "the gate blocks (exit 2); --allow-incomplete accepts this")
+        print(f"flowgate: incomplete: {len(result.incomplete)} problem(s), {verdict}:", file=sys.stderr)
+        for problem in result.incomplete:
+            print(f"flowgate:   not analysed: {problem}", file=sys.stderr)
+    if result.blocking:
+        return EXIT_BLOCK
+    if result.incomplete and not allow_incomplete:
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, explain: bool = False) -> None:

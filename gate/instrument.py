@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,7 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
                               (s.call.func.end_lineno or s.call.func.lineno, s.call.func.end_col_offset or 0),
                               f"{_SDK_ALIAS}.{s.helper}"))
         text, shifts = apply_edits(module.source, edits)
+        text = _utf8_cookie(text)
         # Imports go last so that no user line moves; functions resolve them at call time.
         text += (f"\nimport {HOPS_MODULE} as {_HOPS_ALIAS}  # flowgate\n"
                  f"import {SDK_MODULE} as {_SDK_ALIAS}  # flowgate\n")
@@ -153,6 +155,19 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         init = d / "__init__.py"
         if not init.exists():
             init.write_text("", encoding="utf-8")
+
+
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _utf8_cookie(text: str) -> str:
+    """The copy is written as UTF-8, so a PEP 263 declaration of another encoding must say so."""
+    lines = text.split("\n", 2)
+    for i in range(min(2, len(lines))):
+        if _CODING.match(lines[i]):
+            lines[i] = "# -*- coding: utf-8 -*-"
+            return "\n".join(lines)
+    return text
 
 
 def _is_local(name: str, code_root: CodeRootPlan) -> bool:

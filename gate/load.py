@@ -72,7 +72,34 @@ def decode_template(path: Path) -> dict[str, Any]:
     resources = tpl.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise GateInputError("template has no Resources section", str(path))
-    return _plain(tpl)
+    plain = _plain(tpl)
+    _check_skeleton(plain, path)
+    return plain
+
+
+# The shape every later stage relies on (CloudFormation rejects anything else before deploying).
+_OBJECT = {"type": "object"}
+_SKELETON = {
+    "type": "object",
+    "properties": {
+        "Resources": {"type": "object", "minProperties": 1, "additionalProperties": {
+            "type": "object", "required": ["Type"],
+            "properties": {"Type": {"type": "string"}, "Properties": _OBJECT, "Metadata": _OBJECT,
+                           "Condition": {"type": "string"}}}},
+        **{section: _OBJECT for section in ("Globals", "Parameters", "Conditions", "Outputs", "Mappings",
+                                            "Metadata", "Rules")},
+        "Transform": {"type": ["string", "array"]},
+    },
+}
+
+
+def _check_skeleton(tpl: dict[str, Any], path: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    error = next(iter(sorted(Draft202012Validator(_SKELETON).iter_errors(tpl), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.path) or "(top level)"
+        raise GateInputError(f"template structure: {where}: {error.message}", str(path))
 
 
 def _plain(value: Any) -> Any:

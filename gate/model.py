@@ -6,7 +6,7 @@ Everything here is plain data produced from CloudFormation by ``gate.appmodel``;
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +85,9 @@ class Function:
     construct_path: str | None = None
     skipped_reason: str | None = None
     physical_name: str | None = None  # FunctionName, when the template sets it
+    # A Python function the gate could not analyse (missing or broken code, code it cannot see):
+    # unlike a deliberate skip (another runtime), this leaves the result incomplete.
+    problem: bool = False
 
     @property
     def key(self) -> str:
@@ -135,7 +138,18 @@ class AppModel:
         return [f for f in self.functions.values() if f.analysable]
 
     def skipped_functions(self) -> list[Function]:
-        return [f for f in self.functions.values() if not f.analysable]
+        """Deliberately not analysed: other runtimes, CDK's own handlers."""
+        return [f for f in self.functions.values() if not f.analysable and not f.problem]
+
+    def problem_functions(self) -> list[Function]:
+        """Python functions that could not be analysed: the result is incomplete."""
+        return [f for f in self.functions.values() if f.problem]
+
+    def with_problems(self, problems: dict[str, str]) -> AppModel:
+        """The same model with these functions marked as not analysable, and why."""
+        functions = {k: replace(f, skipped_reason=problems[k], problem=True) if k in problems else f
+                     for k, f in self.functions.items()}
+        return replace(self, functions=functions)
 
     def entry_kinds(self, function_key: str) -> list[str]:
         return sorted({e.kind for e in self.entry_points if e.function == function_key})

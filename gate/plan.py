@@ -117,6 +117,8 @@ class Plan:
     roots: list[CodeRootPlan]
     writes: list[WriteSite]
     content: ContentPlan = field(default_factory=lambda: ContentPlan([], []))
+    function_problems: dict[str, str] = field(default_factory=dict)  # function key -> why not analysed
+    file_problems: dict[Path, str] = field(default_factory=dict)  # module left out of its code root -> why
 
     def root_of(self, function_key: str) -> CodeRootPlan | None:
         for root in self.roots:
@@ -126,20 +128,27 @@ class Plan:
 
 
 def build_plan(model: AppModel) -> Plan:
+    """The plan for every analysable function; functions whose code is missing or broken are left
+    out and recorded in ``Plan.function_problems`` (the scan is then incomplete), files that do not
+    parse in ``Plan.file_problems`` (their code root is analysed without them)."""
     roots: dict[Path, CodeRootPlan] = {}
+    function_problems: dict[str, str] = {}
+    file_problems: dict[Path, str] = {}
     for fn in model.analysable_functions():
         assert fn.code_dir is not None
         if not fn.code_dir.is_dir():
-            raise GateInputError(f"code directory of function {fn.logical_id} does not exist: {fn.code_dir}",
-                                 _template_of(model, fn))
+            function_problems[fn.key] = f"code directory {fn.code_dir} does not exist ({_template_of(model, fn)})"
+            continue
         root = roots.get(fn.code_dir)
         if root is None:
-            files, excluded = python_files(fn.code_dir)
-            package = _package_name(fn.code_dir, len(roots))
-            root = CodeRootPlan(fn.code_dir, package, files, [], CodeRoot(fn.code_dir, files), excluded=excluded)
+            root = _code_root(fn.code_dir, len(roots), file_problems)
             roots[fn.code_dir] = root
-        _check_handler(model, fn, root)
+        problem = _handler_problem(model, fn, root, file_problems)
+        if problem is not None:
+            function_problems[fn.key] = problem
+            continue
         root.functions.append(fn)
+    roots = {d: r for d, r in roots.items() if r.functions}
     writes: list[WriteSite] = []
     for root in roots.values():
         for path in root.files:
@@ -154,9 +163,28 @@ def build_plan(model: AppModel) -> Plan:
         for site in root.writes:
             site.reached_by = reached_by(root, site.module, site.scope_name)
             _resolve_edges(model, root, site)
-    plan = Plan(list(roots.values()), writes)
+    plan = Plan(list(roots.values()), writes, function_problems=function_problems,
+                file_problems={p: why for p, why in file_problems.items()
+                               if any(r.directory in p.parents for r in roots.values())})
     plan.content = plan_content(model, plan)
     return plan
+
+
+def _code_root(directory: Path, n: int, file_problems: dict[Path, str]) -> CodeRootPlan:
+    """A code root with every module parsed up front; modules that do not parse are left out."""
+    files, excluded = python_files(directory)
+    index = CodeRoot(directory, files)
+    bad = []
+    for path in files:
+        try:
+            index.module(index.dotted_name(path))
+        except GateInputError as exc:
+            file_problems[path] = str(exc)
+            bad.append(path)
+    if bad:
+        files = [f for f in files if f not in bad]
+        index = CodeRoot(directory, files)
+    return CodeRootPlan(directory, _package_name(directory, n), files, [], index, excluded=excluded)
 
 
 def reached_by(root: CodeRootPlan, module: ModuleIndex, scope_name: str) -> tuple[str, ...]:
@@ -254,21 +282,24 @@ def python_files(directory: Path) -> tuple[list[Path], list[str]]:
     return files, excluded
 
 
-def _check_handler(model: AppModel, fn: Function, root: CodeRootPlan) -> None:
+def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_problems: dict[Path, str]
+                     ) -> str | None:
+    """Why ``fn``'s handler cannot be analysed (a located message), or ``None``."""
     assert fn.handler_file and fn.handler_function
     where = _template_of(model, fn)
     path = root.directory / fn.handler_file
+    if path in file_problems:
+        return file_problems[path]
     if not path.is_file():
-        raise GateInputError(f"handler module {fn.handler_file} of function {fn.logical_id} not found in "
-                             f"{root.directory}", where)
+        return f"handler module {fn.handler_file} not found in {root.directory} ({where})"
     module = root.handler_module(fn)
     if module is None:
-        raise GateInputError(f"handler module {fn.handler_file} is not importable Python", where)
+        return f"handler module {fn.handler_file} is not importable Python ({path})"
     defined = {n.name for n in module.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     assigned = set(module.module_scope.assigns) | set(module.imports)
     if fn.handler_function not in defined | assigned:
-        raise GateInputError(f"handler function {fn.handler_function!r} of function {fn.logical_id} is not "
-                             f"defined in {path}", where)
+        return f"handler function {fn.handler_function!r} is not defined in {path} ({where})"
+    return None
 
 
 def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, writes: list[WriteSite]) -> None:

@@ -52,8 +52,14 @@ def tool_path(name: str) -> str:
     return found
 
 
-def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int = DEFAULT_TIMEOUT) -> PysaResult:
+def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) -> PysaResult:
     import time
+
+    if timeout is None:
+        try:
+            timeout = int(os.environ.get("FLOWGATE_PYSA_TIMEOUT", DEFAULT_TIMEOUT))
+        except ValueError:
+            raise AnalysisError("FLOWGATE_PYSA_TIMEOUT must be a number of seconds") from None
 
     root = app.root
     (root / "pyrefly.toml").write_text(PYREFLY_TOML.format(root=root, stubs=app.stubs_dir), encoding="utf-8")

@@ -235,6 +235,8 @@ def render_html(result: ScanResult, base: Path) -> str:
     ordered = sorted(flows, key=lambda p: (not p[1].blocking, -SEVERITIES.index(p[1].severity)))
     skipped = "".join(f"<li>{html.escape(f.logical_id)}: {html.escape(f.skipped_reason or '')}</li>"
                       for f in model.skipped_functions())
+    skipped += "".join(f"<li><strong>not analysed</strong> (the result is incomplete): {html.escape(p)}</li>"
+                       for p in result.incomplete)
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in result.warnings)
     body = "".join(_flow_html(i, f, model, base) for i, f in ordered) or "<p>No flows found.</p>"
     title = f"flowgate report — {html.escape(base.name)}"

@@ -23,6 +23,8 @@ def render_json(result: ScanResult, base: Path) -> str:
                     "sdk_writes": len(result.plan.writes)},
         "skipped_functions": [{"function": f.logical_id, "stack": f.stack, "reason": f.skipped_reason}
                               for f in model.skipped_functions()],
+        "complete": not result.incomplete,
+        "not_analysed": result.incomplete,
         "warnings": result.warnings,
         "findings": [{
             "rule": f.rule.name, "category": f.rule.category, "code": f.rule.code, "title": f.rule.title,

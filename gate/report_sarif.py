@@ -85,9 +85,11 @@ def render_sarif(result: ScanResult, base: Path) -> str:
                                 "https://github.com/serverless-flowgate", "rules": rules}},
             "originalUriBaseIds": {"SRCROOT": {"uri": base.resolve().as_uri() + "/"}},
             "results": [_result(f, result, base) for f in result.findings],
-            "invocations": [{"executionSuccessful": True,
-                             "toolExecutionNotifications": [{"level": "warning", "message": {"text": w}}
-                                                            for w in result.warnings]}],
+            "invocations": [{"executionSuccessful": not result.incomplete,
+                             "toolExecutionNotifications": [
+                                 *({"level": "error", "message": {"text": f"not analysed: {p}"}}
+                                   for p in result.incomplete),
+                                 *({"level": "warning", "message": {"text": w}} for w in result.warnings)]}],
         }],
     }
     return json.dumps(doc, indent=2) + "\n"

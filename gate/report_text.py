@@ -89,6 +89,9 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
     if skipped:
         summary += f", {len(skipped)} skipped (" + "; ".join(
             f"{f.logical_id}: {f.skipped_reason}" for f in skipped) + ")"
+    if result.incomplete:
+        summary += f"; INCOMPLETE: {len(result.incomplete)} not analysed"
+        out += [f"not analysed: {problem}" for problem in result.incomplete]
     for w in result.warnings:
         out.append(f"warning: {w}")
     out.append(summary)

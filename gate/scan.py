@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.appmodel import build_app_model
+from gate.errors import GateInputError
 from gate.findings import Finding, build_findings
 from gate.instrument import InstrumentedApp, instrument
 from gate.load import load_input
@@ -44,11 +45,32 @@ class ScanResult:
     def suppressed(self) -> list[Finding]:
         return [f for f in self.findings if f.suppressed_by is not None]
 
+    @property
+    def incomplete(self) -> list[str]:
+        """What could not be analysed (functions, then modules left out of an analysed code root)."""
+        out = [f"{f.logical_id}: {f.skipped_reason}" for f in self.model.problem_functions()]
+        reasons = {f.skipped_reason for f in self.model.problem_functions()}
+        out += [why for why in self.plan.file_problems.values() if why not in reasons]
+        return out
+
 
 def _scratch_parent() -> str | None:
-    """tmpfs when there is one: pyrefly writes tens of MB of reports per run (2x faster there)."""
+    """``$FLOWGATE_TMPDIR``, else tmpfs when there is one: pyrefly writes tens of MB of reports per run
+    (2x faster there), else the system temporary directory."""
+    explicit = os.environ.get("FLOWGATE_TMPDIR")
+    if explicit:
+        return explicit
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def _make_workdir() -> Path:
+    parent = _scratch_parent()
+    try:
+        return Path(tempfile.mkdtemp(prefix="flowgate-", dir=parent))
+    except OSError as exc:
+        raise GateInputError(f"cannot create the gate's scratch directory: {exc.strerror or exc}",
+                             parent or tempfile.gettempdir()) from None
 
 
 def scan(path: Path, template: Path | None = None, policy: Policy | None = None, fail_on: str | None = None,
@@ -62,8 +84,9 @@ def scan(path: Path, template: Path | None = None, policy: Policy | None = None,
     timings["load"] = time.monotonic() - t0
     t1 = time.monotonic()
     plan = build_plan(model)
+    model = model.with_problems(plan.function_problems)
     timings["plan"] = time.monotonic() - t1
-    workdir = Path(tempfile.mkdtemp(prefix="flowgate-", dir=_scratch_parent()))
+    workdir = _make_workdir()
     try:
         t2 = time.monotonic()
         app = instrument(model, plan, workdir, policy)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gate.cli import EXIT_BLOCK, EXIT_ERROR, EXIT_OK, emit_report
+from gate.cli import EXIT_BLOCK, EXIT_ERROR, EXIT_OK, emit_report, gate_exit
 from gate.errors import GateInputError
 from gate.rules import SEVERITIES
 from sam_hook.build_output import DEFAULT_BUILD_DIR, block, built_template, source_code_dirs
@@ -32,6 +32,8 @@ def _gate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", choices=SEVERITIES, help="lowest severity that blocks (overrides block_at)")
     p.add_argument("--baseline", type=Path, help="flows recorded in this baseline do not block")
     p.add_argument("--explain", action="store_true", help="print the trigger graph and every decision")
+    p.add_argument("--allow-incomplete", action="store_true",
+                   help="do not block when some functions or modules could not be analysed")
 
 
 def main(argv: list[str]) -> int:
@@ -80,10 +82,12 @@ def check(build_dir: Path, args: argparse.Namespace) -> int:
     except Exception:  # fail closed: whatever stopped the analysis, this build must not deploy
         _block(build_dir, "the application could not be analysed")
         raise
-    if result.blocking:
+    code = gate_exit(result, args.allow_incomplete)
+    if code == EXIT_BLOCK:
         _block(build_dir, f"{len(result.blocking)} blocking flow(s)")
-        return EXIT_BLOCK
-    return EXIT_OK
+    elif code != EXIT_OK:
+        _block(build_dir, f"the analysis is incomplete: {len(result.incomplete)} problem(s)")
+    return code
 
 
 def _block(build_dir: Path, why: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -55,30 +56,23 @@ def test_invalid_sam_is_reported(capsys, tmp_path):
     assert code == 2 and "SAM translation failed" in err and "template.yaml" in err
 
 
-def test_missing_handler_module_and_function(capsys, app):
-    (app / "src" / "audit" / "app.py").rename(app / "src" / "audit" / "other.py")
-    code, err = _run(capsys, "scan", str(app))
-    assert code == 2
-    assert "handler module app.py of function AuditFunction not found" in err
+def test_broken_functions_are_listed_and_the_rest_is_still_analysed(capsys, app):
+    (app / "src" / "audit" / "app.py").rename(app / "src" / "audit" / "other.py")  # handler module missing
+    shutil.rmtree(app / "src" / "notify")                                            # code directory missing
+    broken = app / "src" / "reports" / "app.py"
+    broken.write_text(broken.read_text() + "\ndef broken(:\n")                       # syntax error
+    code, err = _run(capsys, "scan", str(app), "--format", "json", "--output", str(app.parent / "r.json"))
+    assert code == 1  # the flows of the functions that could be analysed still block
+    assert "incomplete: 3 problem(s)" in err
+    assert "not analysed: AuditFunction: handler module app.py not found in" in err
     assert "template.yaml (resource AuditFunction)" in err
-    (app / "src" / "audit" / "other.py").rename(app / "src" / "audit" / "app.py")
-    text = (app / "src" / "audit" / "app.py").read_text().replace("def handler(", "def renamed(")
-    (app / "src" / "audit" / "app.py").write_text(text)
-    code, err = _run(capsys, "scan", str(app))
-    assert code == 2 and "handler function 'handler' of function AuditFunction is not defined" in err
-
-
-def test_missing_code_directory(capsys, app):
-    shutil.rmtree(app / "src" / "notify")
-    code, err = _run(capsys, "scan", str(app))
-    assert code == 2 and "code directory of function NotifyFunction does not exist" in err
-
-
-def test_python_syntax_error_is_located(capsys, app):
-    path = app / "src" / "reports" / "app.py"
-    path.write_text(path.read_text() + "\ndef broken(:\n")
-    code, err = _run(capsys, "scan", str(app))
-    assert code == 2 and f"{path}:15" in err and "syntax error" in err
+    assert "not analysed: NotifyFunction: code directory" in err and "does not exist" in err
+    assert f"not analysed: ReportFunction: {broken}:15: Python syntax error" in err
+    doc = json.loads((app.parent / "r.json").read_text())
+    assert doc["complete"] is False and len(doc["not_analysed"]) == 3
+    assert doc["summary"]["functions_analysed"] == 4
+    sinks = {f["sink_function"] for f in doc["findings"]}
+    assert sinks == {"ThumbnailFunction", "LabelFunction", "OrdersApiFunction"}
 
 
 def test_pysa_missing_binary_fails_closed(capsys, monkeypatch):

@@ -1,0 +1,460 @@
+"""The bad-and-awkward-input corpus: each case builds a project, runs `flowgate scan` in-process and
+checks the promised outcome — never a traceback; exit 2 with a located message when the app cannot be
+analysed; per-function problems listed and blocking unless --allow-incomplete; the project tree is
+never written. Cases are built by code so that odd bytes (CRLF, Latin-1, NUL, symlink loops) survive
+version control. Real Pysa runs for the cases that get that far (about a dozen)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from gate import cli
+
+
+@dataclass
+class Case:
+    build: Callable[[Path], None]
+    exit: int
+    err: tuple[str, ...] = ()  # substrings of stderr
+    out: tuple[str, ...] = ()  # substrings of stdout (the text report)
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    check: Callable[[str], None] | None = None  # extra assertion on stdout
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(name: str, exit: int, **kw) -> Callable[[Callable[[Path], None]], Callable[[Path], None]]:
+    def register(build: Callable[[Path], None]) -> Callable[[Path], None]:
+        CASES[name] = Case(build, exit, **kw)
+        return build
+    return register
+
+
+def write(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+SAM_HEAD = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+"""
+VULNERABLE = """\
+import os
+
+
+def handler(event, context):
+    os.system("echo " + event["body"])
+"""
+CLEAN = """\
+def handler(event, context):
+    return {"statusCode": 200}
+"""
+
+
+def sam(d: Path, functions: dict[str, str], extra: str = "", head: str = "") -> None:
+    """A SAM template with one HttpApi-triggered Python function per entry (logical ID -> CodeUri)."""
+    body = "".join(f"""
+  {fid}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {uri}
+      Handler: app.handler
+      Events: {{Api: {{Type: HttpApi, Properties: {{Path: /{fid.lower()}, Method: post}}}}}}
+""" for fid, uri in functions.items())
+    (d / "template.yaml").write_text(SAM_HEAD + head + "Resources:" + body + extra, encoding="utf-8")
+
+
+# --- templates that cannot be read: exit 2, located ------------------------------------------------
+
+
+@case("malformed-yaml", 2, err=("template.yaml",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", "Resources:\n  Fn: [unclosed\n    Type: x\n")
+
+
+@case("malformed-json", 2, err=("template.json",))
+def _(d: Path) -> None:
+    write(d / "template.json", '{"Resources": {"Fn": ')
+
+
+@case("duplicate-keys", 2, err=("template.yaml", "uplicate"))
+def _(d: Path) -> None:
+    write(d / "template.yaml", "Resources:\n  A: {Type: AWS::S3::Bucket}\n  A: {Type: AWS::SQS::Queue}\n")
+
+
+@case("template-is-a-list", 2, err=("template.yaml",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", "- Resources\n- Outputs\n")
+
+
+@case("empty-template", 2, err=("template.yaml",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", "")
+
+
+@case("binary-garbage", 2, err=("template.yaml",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", bytes(range(256)) * 4)
+
+
+@case("resources-not-a-mapping", 2, err=("template.yaml",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", SAM_HEAD + "Resources: 5\n")
+
+
+@case("no-template", 2, err=("no template found",))
+def _(d: Path) -> None:
+    write(d / "README.md", "nothing to see\n")
+
+
+@case("invalid-sam-event", 2, err=("SAM translation failed",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", SAM_HEAD + """\
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, CodeUri: src/, Handler: app.handler,
+                 Events: {E: {Type: NoSuchEventType, Properties: {}}}}
+""")
+    write(d / "src" / "app.py", CLEAN)
+
+
+@case("nested-application-template-missing", 2, err=("nested application template child/template.yaml not found",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", SAM_HEAD + "Resources:\n  Child:\n    Type: AWS::Serverless::Application\n"
+                                          "    Properties: {Location: child/template.yaml}\n")
+
+
+# --- awkward templates that must still be analysed -------------------------------------------------
+
+
+@case("unknown-intrinsic-function", 1, out=("HttpApi → Fn → os.system at src/app.py:5",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, extra="""
+  Other:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: {"Fn::Frobnicate": [a, b]}}
+""")
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("conditions-and-fn-if", 1, out=("HttpApi → Fn → os.system",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, head="Conditions:\n  IsProd: !Equals [!Ref AWS::StackName, prod]\n", extra="""
+  Queue:
+    Type: AWS::SQS::Queue
+    Condition: IsProd
+    Properties:
+      QueueName: !If [IsProd, prod-queue, !Ref AWS::NoValue]
+""")
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("parameters-without-defaults", 1, out=("HttpApi → Fn → sqs:Jobs → Worker → os.system",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", SAM_HEAD + """\
+Parameters:
+  Stage: {Type: String}
+  QueueName: {Type: String}
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: !Sub "${QueueName}-${Stage}"}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: app.handler
+      Environment: {Variables: {QUEUE: !Ref Jobs, STAGE: !Ref Stage}}
+      Policies: [{SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}}]
+      Events: {Api: {Type: HttpApi, Properties: {Path: /jobs, Method: post}}}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: worker.handler
+      Events: {Q: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn}}}
+""")
+    write(d / "src" / "app.py", """\
+import os
+import boto3
+
+
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE"], MessageBody=event["body"])
+""")
+    write(d / "src" / "worker.py", """\
+import os
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        os.system(record["body"])
+""")
+
+
+@case("enormous-template", 0, out=("1 Python function(s) analysed",))
+def _(d: Path) -> None:
+    queues = "".join(f"  Queue{i}:\n    Type: AWS::SQS::Queue\n" for i in range(3000))
+    sam(d, {"Fn": "src/"}, extra=queues)
+    write(d / "src" / "app.py", CLEAN)
+
+
+# --- per-function problems: listed, the rest analysed, incomplete blocks unless allowed -------------
+
+
+@case("missing-code-directory", 2, err=("not analysed: Fn: code directory", "does not exist",
+                                         "--allow-incomplete accepts this"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+
+
+@case("missing-code-directory-allowed", 0, args=("--allow-incomplete",),
+      err=("accepted (--allow-incomplete)", "not analysed: Fn: code directory"), out=("INCOMPLETE: 1 not analysed",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+
+
+@case("missing-handler-module", 2, err=("not analysed: Fn: handler module app.py not found in",
+                                         "(resource Fn)"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "other.py", CLEAN)
+
+
+@case("missing-handler-function", 2, err=("not analysed: Fn: handler function 'handler' is not defined in",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", "def main(event, context):\n    return None\n")
+
+
+@case("handler-not-module-dot-function", 2, err=("not analysed: Fn: handler 'handler' is not of the form",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", SAM_HEAD + "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                                          "    Properties: {Runtime: python3.12, CodeUri: src/, Handler: handler}\n")
+    write(d / "src" / "handler.py", CLEAN)
+
+
+@case("syntax-error-in-one-function", 1, out=("HttpApi → Good → os.system at good/app.py:5",),
+      err=("not analysed: Broken:", "bad/app.py:2: Python syntax error"))
+def _(d: Path) -> None:
+    sam(d, {"Good": "good/", "Broken": "bad/"})
+    write(d / "good" / "app.py", VULNERABLE)
+    write(d / "bad" / "app.py", "def handler(event, context):\n    return (\n")
+
+
+@case("syntax-error-in-a-helper-module", 2, out=("1 Python function(s) analysed",),
+      err=("not analysed: ", "src/helpers.py:1: Python syntax error"))
+def _(d: Path) -> None:
+    # The handler is fine and analysed; the module it does not import is left out, and said so.
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", CLEAN)
+    write(d / "src" / "helpers.py", "def helper(:\n    pass\n")
+
+
+@case("non-utf8-source-without-coding-cookie", 2, err=("not analysed: Fn:", "cannot read Python source"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", b"def handler(event, context):\n    return '\xe9t\xe9'\n")
+
+
+@case("container-image-function", 2, err=("not analysed: Fn: container image function",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", SAM_HEAD + """\
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {PackageType: Image, ImageUri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1}
+""")
+
+
+@case("inline-zipfile-python", 2, err=("not analysed: Fn: inline code",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role: {Type: AWS::IAM::Role, Properties: {AssumeRolePolicyDocument: {}}}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code: {ZipFile: "def handler(event, context):\\n    return 1\\n"}
+""")
+
+
+@case("non-python-runtimes-only", 0, out=("0 Python function(s) analysed", "1 skipped (Node: runtime nodejs20.x "
+                                           "is not Python)"))
+def _(d: Path) -> None:
+    write(d / "template.yaml", SAM_HEAD + """\
+Resources:
+  Node:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, Handler: index.handler, CodeUri: web/}
+""")
+    write(d / "web" / "index.js", "exports.handler = async () => 1;\n")
+
+
+# --- awkward code layouts ---------------------------------------------------------------------------
+
+
+@case("hyphenated-code-directory", 1, out=("HttpApi → Fn → os.system at my-func/app.py:5",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "my-func/"})
+    write(d / "my-func" / "app.py", VULNERABLE)
+
+
+@case("keyword-code-directory", 1, out=("HttpApi → Fn → os.system at lambda/app.py:5",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "lambda/"})
+    write(d / "lambda" / "app.py", VULNERABLE)
+
+
+def _twenty(out: str) -> None:
+    assert out.count("[BLOCK]") == 1 and "HttpApi → Fn7 → os.system at fn7/app.py:5" in out
+    assert "20 Python function(s) analysed" in out
+
+
+@case("twenty-app-py-handlers", 1, check=_twenty)
+def _(d: Path) -> None:
+    sam(d, {f"Fn{i}": f"fn{i}/" for i in range(20)})
+    for i in range(20):
+        write(d / f"fn{i}" / "app.py", VULNERABLE if i == 7 else CLEAN)
+
+
+@case("symlink-loop-in-code-directory", 1, out=("HttpApi → Fn → os.system at src/app.py:5",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+    (d / "src" / "loop").symlink_to(d / "src", target_is_directory=True)
+    (d / "src" / "dangling").symlink_to(d / "nowhere")
+
+
+@case("windows-line-endings", 1, out=("HttpApi → Fn → os.system at src/app.py:5",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE.replace("\n", "\r\n").encode())
+
+
+@case("latin1-source-with-coding-cookie", 1, out=("HttpApi → Fn → os.system at src/app.py:6",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", b"# -*- coding: latin-1 -*-\nimport os\n\n\ndef handler(event, context):\n"
+                                b"    os.system('\xe9cho ' + event['body'])\n")
+
+
+@case("decorated-handler", 0, err=(), out=("not a plain function",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", """\
+import functools
+
+
+def traced(fn):
+    @functools.wraps(fn)
+    def inner(*args):
+        return fn(*args)
+    return inner
+
+
+class Handler:
+    def __call__(self, event, context):
+        return None
+
+
+handler = Handler()
+""")
+
+
+# --- the engine fails: exit 2, fail closed ----------------------------------------------------------
+
+
+@case("pysa-timeout", 2, env={"FLOWGATE_PYSA_TIMEOUT": "0"}, err=("Pysa did not finish within 0 s",
+                                                                  "the gate blocks (exit 2)"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", CLEAN)
+
+
+@case("unwritable-scratch-directory", 2, env={"FLOWGATE_TMPDIR": "/dev/null/flowgate"},
+      err=("cannot create the gate's scratch directory", "/dev/null/flowgate"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", CLEAN)
+
+
+@case("unusable-pysa-timeout-setting", 2, env={"FLOWGATE_PYSA_TIMEOUT": "soon"},
+      err=("FLOWGATE_PYSA_TIMEOUT must be a number of seconds",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", CLEAN)
+
+
+# --- the runner -------------------------------------------------------------------------------------
+
+
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*"), key=str):
+        h.update(str(p.relative_to(root)).encode())
+        if p.is_symlink():
+            h.update(os.readlink(p).encode())
+        elif p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_corpus_case(name, tmp_path, capsys, monkeypatch):
+    spec = CASES[name]
+    project = tmp_path / name
+    project.mkdir()
+    spec.build(project)
+    before = _digest(project)
+    for key, value in spec.env.items():
+        monkeypatch.setenv(key, value)
+    code = cli.main(["scan", str(project), *spec.args])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "internal error" not in captured.err, captured.err
+    assert code == spec.exit, captured.out[-3000:] + captured.err[-3000:]
+    for text in spec.err:
+        assert text in captured.err, (text, captured.err[-3000:])
+    for text in spec.out:
+        assert text in captured.out, (text, captured.out[-3000:])
+    if spec.check:
+        spec.check(captured.out)
+    assert _digest(project) == before, "the project tree was modified"
+
+
+def test_json_report_says_incomplete(tmp_path, capsys):
+    project = tmp_path / "p"
+    project.mkdir()
+    sam(project, {"Fn": "src/"})
+    out = tmp_path / "r.json"
+    assert cli.main(["scan", str(project), "--format", "json", "--output", str(out)]) == 2
+    capsys.readouterr()
+    doc = json.loads(out.read_text())
+    assert doc["complete"] is False and doc["not_analysed"][0].startswith("Fn: code directory")
