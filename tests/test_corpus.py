@@ -384,6 +384,24 @@ handler = Handler()
 """)
 
 
+@case("code-with-import-time-side-effects", 1, out=("HttpApi → Fn → os.system at src/app.py:9",))
+def _(d: Path) -> None:
+    # Were the gate ever to import or run this module, the tree digest check below would fail
+    # (a new file) and the process would exit with 3 instead of reporting.
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", """\
+import os
+import sys
+
+open(os.path.join(os.path.dirname(__file__), "IMPORTED"), "w").close()
+sys.exit(3)
+
+
+def handler(event, context):
+    os.system("echo " + event["body"])
+""")
+
+
 # --- the engine fails: exit 2, fail closed ----------------------------------------------------------
 
 
