@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--keep-workdir", action="store_true", help="keep the instrumented copy (for debugging)")
     s.add_argument("--allow-incomplete", action="store_true",
                    help="do not block when some functions or modules could not be analysed (they are still listed)")
+    add_cache_options(s)
+    c = sub.add_parser("cache", help="the Pysa result cache")
+    c.add_argument("cache_command", choices=("clear", "info"))
+    c.add_argument("--cache-dir", type=Path, help="default: $FLOWGATE_CACHE_DIR or ~/.cache/flowgate")
     i = sub.add_parser("init", help="write a commented starter policy (flowgate.yml)")
     i.add_argument("directory", nargs="?", default=".", type=Path)
     i.add_argument("--force", action="store_true", help="overwrite an existing flowgate.yml")
@@ -65,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         return _guarded(args.command, lambda: _init(args))
     if args.command == "policy":
         return _guarded(args.command, lambda: _policy(args))
+    if args.command == "cache":
+        return _guarded(args.command, lambda: _cache(args))
     return _guarded(args.command, lambda: _scan(args))
 
 
@@ -88,6 +94,25 @@ def _guarded(command: str, run: Callable[[], int]) -> int:
         print(f"flowgate: internal error: {type(exc).__name__}: {exc} (set FLOWGATE_DEBUG=1 for details); "
               "the gate blocks (exit 2)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", type=Path,
+                   help="Pysa result cache (default: $FLOWGATE_CACHE_DIR, else ~/.cache/flowgate)")
+    p.add_argument("--no-cache", action="store_true", help="always run Pysa (also: $FLOWGATE_NO_CACHE=1)")
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from gate.cache import clear, default_dir
+
+    directory = args.cache_dir or default_dir()
+    if args.cache_command == "clear":
+        print(f"flowgate: removed {clear(directory)} cache entr(ies) from {directory}")
+        return EXIT_OK
+    entries = list(directory.glob("*/*.json.gz")) if directory.is_dir() else []
+    size = sum(p.stat().st_size for p in entries)
+    print(f"flowgate: cache {directory}: {len(entries)} entr(ies), {size / 1e6:.1f} MB")
+    return EXIT_OK
 
 
 def _sam(argv: list[str]) -> int:
@@ -131,7 +156,11 @@ def _scan(args: argparse.Namespace) -> int:
     base = (args.template.parent if args.template else (path if path.is_dir() else path.parent)).resolve()
     policy = find_policy(args.policy, base)
     baseline = read_baseline(args.baseline) if args.baseline else None
-    result = scan(path, args.template, policy, args.fail_on, baseline, args.keep_workdir)
+    from gate.cache import from_options
+    from gate.progress import Progress
+
+    result = scan(path, args.template, policy, args.fail_on, baseline, args.keep_workdir,
+                  cache=from_options(args.cache_dir, args.no_cache), progress=Progress())
     if args.write_baseline:
         write_baseline(args.write_baseline, result.findings, result.model)
         print(f"flowgate: baseline of {len(result.findings)} flow(s) written to {args.write_baseline}",

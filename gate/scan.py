@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.appmodel import build_app_model
+from gate.cache import PysaCache
+from gate.cache import key as cache_key
 from gate.errors import GateInputError
 from gate.findings import Finding, build_findings
 from gate.instrument import InstrumentedApp, instrument
@@ -17,6 +19,7 @@ from gate.load import load_input
 from gate.model import AppModel
 from gate.plan import Plan, build_plan
 from gate.policy import Policy, default_policy
+from gate.progress import Progress
 from gate.pysa import run_pysa
 from gate.triage import triage
 
@@ -75,31 +78,56 @@ def _make_workdir() -> Path:
 
 def scan(path: Path, template: Path | None = None, policy: Policy | None = None, fail_on: str | None = None,
          baseline: set[str] | None = None, keep_workdir: bool = False,
-         code_dirs: dict[str, Path] | None = None) -> ScanResult:
+         code_dirs: dict[str, Path] | None = None, cache: PysaCache | None = None,
+         progress: Progress | None = None) -> ScanResult:
+    """Analyse an app. ``cache`` (off unless given) reuses Pysa results for an identical instrumented
+    tree; ``progress`` reports stages on a terminal."""
+    progress = progress or Progress(enabled=False)
     policy = policy or default_policy()
     timings: dict[str, float] = {}
     t0 = time.monotonic()
+    progress.stage("loading templates")
     stacks = load_input(path, template, code_dirs)
     model = build_app_model(stacks)
     timings["load"] = time.monotonic() - t0
     t1 = time.monotonic()
+    progress.stage(f"planning {len(model.functions)} function(s)")
     plan = build_plan(model)
     model = model.with_problems(plan.function_problems)
     timings["plan"] = time.monotonic() - t1
     workdir = _make_workdir()
+    cache_warnings: list[str] = []
     try:
         t2 = time.monotonic()
+        progress.stage("instrumenting a copy")
         app = instrument(model, plan, workdir, policy)
         timings["instrument"] = time.monotonic() - t2
         if not model.analysable_functions():
+            progress.done()
             return ScanResult(model, plan, app, [], timings, workdir if keep_workdir else None, policy)
-        result = run_pysa(app, workdir)
-        timings["pysa"] = result.seconds
+        digest = cache_key(app.root, app.models_dir, app.stubs_dir) if cache else None
+        cached = cache.load(digest) if cache and digest else None
+        if cached is not None:
+            issues, models = cached
+            timings["pysa"] = 0.0
+            timings["cache"] = 1.0
+        else:
+            progress.stage(f"Pysa: analysing {len(model.analysable_functions())} function(s)")
+            result = run_pysa(app, workdir)
+            issues, models = result.issues, result.models
+            timings["pysa"] = result.seconds
+            if cache and digest:
+                cache.store(digest, issues, models)
+        if cache:
+            cache_warnings = cache.warnings
         t3 = time.monotonic()
-        findings = build_findings(model, app, result.issues, result.models, policy)
-        warnings = triage(findings, model, policy, fail_on, baseline)
+        progress.stage("tracing findings")
+        findings = build_findings(model, app, issues, models, policy)
+        warnings = triage(findings, model, policy, fail_on, baseline) + cache_warnings
         timings["findings"] = time.monotonic() - t3
+        progress.done()
     finally:
+        progress.done()
         if not keep_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     timings["total"] = time.monotonic() - t0

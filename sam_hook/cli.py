@@ -14,8 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gate.cli import EXIT_BLOCK, EXIT_ERROR, EXIT_OK, emit_report, gate_exit
+from gate.cache import from_options
+from gate.cli import EXIT_BLOCK, EXIT_ERROR, EXIT_OK, add_cache_options, emit_report, gate_exit
 from gate.errors import GateInputError
+from gate.progress import Progress
 from gate.rules import SEVERITIES
 from sam_hook.build_output import DEFAULT_BUILD_DIR, block, built_template, source_code_dirs
 
@@ -34,6 +36,7 @@ def _gate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--explain", action="store_true", help="print the trigger graph and every decision")
     p.add_argument("--allow-incomplete", action="store_true",
                    help="do not block when some functions or modules could not be analysed")
+    add_cache_options(p)
 
 
 def main(argv: list[str]) -> int:
@@ -77,7 +80,8 @@ def check(build_dir: Path, args: argparse.Namespace) -> int:
         policy = find_policy(args.policy, project)
         baseline = read_baseline(args.baseline) if args.baseline else None
         result = scan(template, policy=policy, fail_on=args.fail_on, baseline=baseline,
-                      code_dirs=source_code_dirs(build_dir))
+                      code_dirs=source_code_dirs(build_dir), cache=from_options(args.cache_dir, args.no_cache),
+                      progress=Progress())
         emit_report(result, project, args.format, args.output, args.explain)
     except Exception:  # fail closed: whatever stopped the analysis, this build must not deploy
         _block(build_dir, "the application could not be analysed")

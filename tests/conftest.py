@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from gate.scan import ScanResult, scan
+
+# Every test proves real Pysa behaviour: the CLI's result cache stays off unless a test turns it on.
+os.environ["FLOWGATE_NO_CACHE"] = "1"
+os.environ["FLOWGATE_NO_PROGRESS"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

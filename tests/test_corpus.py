@@ -419,6 +419,13 @@ def _(d: Path) -> None:
     write(d / "src" / "app.py", CLEAN)
 
 
+@case("unwritable-cache-directory", 1, env={"FLOWGATE_NO_CACHE": ""}, args=("--cache-dir", "/dev/null/cache"),
+      out=("warning: cache directory /dev/null/cache not writable", "HttpApi → Fn → os.system at src/app.py:5"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+
+
 @case("unusable-pysa-timeout-setting", 2, env={"FLOWGATE_PYSA_TIMEOUT": "soon"},
       err=("FLOWGATE_PYSA_TIMEOUT must be a number of seconds",))
 def _(d: Path) -> None:

@@ -1,0 +1,108 @@
+"""A content-addressed cache of Pysa results, so an unchanged application never pays for Pysa again.
+
+The key hashes everything Pysa's answer depends on: the instrumented tree (every file of the
+analysis root, by relative path and content), the models and taint configuration (which carry the
+policy), the type stubs, and the versions of flowgate, pyre-check and pyrefly. Absolute paths are
+not part of it, so moving a checkout or a temporary directory does not invalidate anything. The
+value is Pysa's parsed output (issues and callee models), whose file names are root-relative.
+
+Location: ``--cache-dir``, else ``$FLOWGATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/flowgate``, else
+``~/.cache/flowgate``. A cache that cannot be read or written is skipped with a warning: it only
+ever saves time, never changes an answer.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from gate import __version__
+
+_FORMAT = "1"
+_SKIP = {"pyrefly.toml", ".pyre_configuration"}  # written per run, with absolute paths
+
+
+def default_dir() -> Path:
+    explicit = os.environ.get("FLOWGATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "flowgate"
+
+
+def _versions() -> str:
+    out = [f"flowgate {__version__}", f"format {_FORMAT}"]
+    for dist in ("pyre-check", "pyrefly"):
+        try:
+            out.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{dist} ?")
+    return "\n".join(out)
+
+
+def key(*trees: Path) -> str:
+    """SHA-256 over tool versions and every file under ``trees`` (relative path and bytes)."""
+    h = hashlib.sha256(_versions().encode())
+    for tree in trees:
+        h.update(b"\0tree\0" + tree.name.encode())
+        for path in sorted(p for p in tree.rglob("*") if p.is_file() and p.name not in _SKIP):
+            h.update(b"\0" + str(path.relative_to(tree)).encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class PysaCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.warnings: list[str] = []
+
+    def _path(self, digest: str) -> Path:
+        return self.directory / digest[:2] / f"{digest}.json.gz"
+
+    def load(self, digest: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
+        path = self._path(digest)
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                data = json.load(fh)
+            return data["issues"], data["models"]
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, EOFError) as exc:
+            self.warnings.append(f"cache entry {path} unreadable ({exc}); Pysa runs instead")
+            return None
+
+    def store(self, digest: str, issues: list[dict[str, Any]], models: dict[str, dict[str, Any]]) -> None:
+        path = self._path(digest)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as fh:
+                json.dump({"issues": issues, "models": models}, fh)
+            tmp.replace(path)  # atomic: concurrent scans never read half an entry
+        except OSError as exc:
+            self.warnings.append(f"cache directory {self.directory} not writable ({exc.strerror or exc}); "
+                                 "results not cached")
+            tmp.unlink(missing_ok=True)
+
+
+def from_options(cache_dir: Path | None, no_cache: bool) -> PysaCache | None:
+    """The CLI's cache: on by default; ``--no-cache`` or ``$FLOWGATE_NO_CACHE`` turn it off."""
+    if no_cache or os.environ.get("FLOWGATE_NO_CACHE"):
+        return None
+    return PysaCache(cache_dir or default_dir())
+
+
+def clear(directory: Path) -> int:
+    """Remove every cache entry; returns how many were removed."""
+    removed = 0
+    if not directory.is_dir():
+        return 0
+    for path in directory.glob("*/*.json.gz"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
