@@ -57,6 +57,9 @@ def key(*trees: Path) -> str:
 
 
 class PysaCache:
+    """Entries are JSON documents under ``<dir>/<2 hex>/<sha256>.json.gz``: Pysa results, and loaded
+    templates (so a warm scan does not even import the YAML decoder and the SAM translator)."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.warnings: list[str] = []
@@ -64,30 +67,51 @@ class PysaCache:
     def _path(self, digest: str) -> Path:
         return self.directory / digest[:2] / f"{digest}.json.gz"
 
-    def load(self, digest: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
+    def get(self, digest: str) -> Any | None:
         path = self._path(digest)
         try:
             with gzip.open(path, "rt", encoding="utf-8") as fh:
-                data = json.load(fh)
-            return data["issues"], data["models"]
+                return json.load(fh)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, EOFError) as exc:
-            self.warnings.append(f"cache entry {path} unreadable ({exc}); Pysa runs instead")
+        except (OSError, ValueError, EOFError) as exc:
+            self.warnings.append(f"cache entry {path} unreadable ({exc}); recomputed instead")
             return None
 
-    def store(self, digest: str, issues: list[dict[str, Any]], models: dict[str, dict[str, Any]]) -> None:
+    def put(self, digest: str, data: Any) -> None:
         path = self._path(digest)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as fh:
-                json.dump({"issues": issues, "models": models}, fh)
+                json.dump(data, fh)
             tmp.replace(path)  # atomic: concurrent scans never read half an entry
-        except OSError as exc:
-            self.warnings.append(f"cache directory {self.directory} not writable ({exc.strerror or exc}); "
-                                 "results not cached")
+        except (TypeError, ValueError) as exc:  # not JSON-representable: simply not cached
             tmp.unlink(missing_ok=True)
+            self.warnings.append(f"a result could not be cached ({exc})")
+        except OSError as exc:
+            warning = (f"cache directory {self.directory} not writable ({exc.strerror or exc}); "
+                       "results not cached")
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+            tmp.unlink(missing_ok=True)
+
+    def load(self, digest: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
+        data = self.get(digest)
+        if not isinstance(data, dict) or "issues" not in data or "models" not in data:
+            return None
+        return data["issues"], data["models"]
+
+    def store(self, digest: str, issues: list[dict[str, Any]], models: dict[str, dict[str, Any]]) -> None:
+        self.put(digest, {"issues": issues, "models": models})
+
+
+def text_key(*parts: str | bytes) -> str:
+    """SHA-256 over tool versions and ``parts`` (for entries keyed by inputs rather than trees)."""
+    h = hashlib.sha256(_versions().encode())
+    for part in parts:
+        h.update(b"\0" + (part.encode() if isinstance(part, str) else part))
+    return h.hexdigest()
 
 
 def from_options(cache_dir: Path | None, no_cache: bool) -> PysaCache | None:

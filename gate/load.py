@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from gate.cache import PysaCache, text_key
 from gate.errors import GateInputError
 from gate.intrinsics import literal
 from gate.model import Stack
@@ -24,8 +25,8 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _PLACEHOLDER_BUCKET = "flowgate-local-code"
 
 
-def load_input(path: Path, template: Path | None = None, code_dirs: dict[str, Path] | None = None
-               ) -> list[Stack]:
+def load_input(path: Path, template: Path | None = None, code_dirs: dict[str, Path] | None = None,
+               cache: PysaCache | None = None) -> list[Stack]:
     """Resolve the scan target into stacks; raise ``GateInputError`` with a location otherwise.
 
     ``code_dirs`` overrides function code directories by ``[NestedApp/...]LogicalId`` (what
@@ -34,18 +35,18 @@ def load_input(path: Path, template: Path | None = None, code_dirs: dict[str, Pa
     if template is not None:
         if not template.is_file():
             raise GateInputError("template file not found", str(template))
-        return load_template_tree(template, code_dirs=code_dirs)
+        return load_template_tree(template, code_dirs=code_dirs, cache=cache)
     if not path.exists():
         raise GateInputError("no such file or directory", str(path))
     if path.is_file():
         if path.name == "manifest.json":
             return load_cloud_assembly(path.parent)
-        return load_template_tree(path, code_dirs=code_dirs)
+        return load_template_tree(path, code_dirs=code_dirs, cache=cache)
     if (path / "manifest.json").is_file():
         return load_cloud_assembly(path)
     for name in TEMPLATE_NAMES:
         if (path / name).is_file():
-            return load_template_tree(path / name, code_dirs=code_dirs)
+            return load_template_tree(path / name, code_dirs=code_dirs, cache=cache)
     if (path / "cdk.out" / "manifest.json").is_file():
         return load_cloud_assembly(path / "cdk.out")
     raise GateInputError(
@@ -120,16 +121,32 @@ def is_sam(template: dict[str, Any]) -> bool:
 
 
 def load_template_file(path: Path, name: str | None = None, nested_path: str = "",
-                       parameters: dict[str, tuple[str, Any]] | None = None) -> Stack:
+                       parameters: dict[str, tuple[str, Any]] | None = None, cache: PysaCache | None = None
+                       ) -> Stack:
     path = path.resolve()
-    tpl = decode_template(path)
     stack_name = name or path.parent.name or "Stack"
     params = parameters or {}
+    digest = None
+    if cache is not None:
+        try:
+            digest = text_key("template", str(path), path.read_bytes())
+        except OSError:
+            digest = None
+        hit = cache.get(digest) if digest else None
+        if isinstance(hit, dict) and {"template", "code_dirs", "origin"} <= set(hit):
+            return Stack(stack_name, hit["template"], path, path.parent,
+                         {k: Path(v) for k, v in hit["code_dirs"].items()}, origin=hit["origin"],
+                         nested_path=nested_path, parameters=params)
+    tpl = decode_template(path)
+    code_dirs: dict[str, Path] = {}
+    origin = "cloudformation"
     if is_sam(tpl):
-        translated, code_dirs = translate_sam(tpl, path)
-        return Stack(stack_name, translated, path, path.parent, code_dirs, origin="sam", nested_path=nested_path,
-                     parameters=params)
-    return Stack(stack_name, tpl, path, path.parent, origin="cloudformation", nested_path=nested_path,
+        tpl, code_dirs = translate_sam(tpl, path)
+        origin = "sam"
+    if cache is not None and digest:
+        cache.put(digest, {"template": tpl, "code_dirs": {k: str(v) for k, v in code_dirs.items()},
+                           "origin": origin})
+    return Stack(stack_name, tpl, path, path.parent, code_dirs, origin=origin, nested_path=nested_path,
                  parameters=params)
 
 
@@ -137,10 +154,11 @@ _MAX_NESTING = 5
 _NESTED = ("AWS::CloudFormation::Stack",)  # SAM Applications are translated into these
 
 
-def load_template_tree(path: Path, code_dirs: dict[str, Path] | None = None) -> list[Stack]:
+def load_template_tree(path: Path, code_dirs: dict[str, Path] | None = None, cache: PysaCache | None = None
+                       ) -> list[Stack]:
     """A template and the nested templates it deploys from local files (SAM ``Application``
     ``Location`` or ``AWS::CloudFormation::Stack`` ``TemplateURL``), parents first."""
-    root = load_template_file(path)
+    root = load_template_file(path, cache=cache)
     stacks = [root]
     todo = [(root, 0)]
     names = {root.name}
@@ -169,7 +187,7 @@ def load_template_tree(path: Path, code_dirs: dict[str, Path] | None = None) -> 
             nested_path = f"{parent.nested_path}/{logical_id}" if parent.nested_path else logical_id
             params = props.get("Parameters") if isinstance(props.get("Parameters"), dict) else {}
             child = load_template_file(child_path, name, nested_path=nested_path,
-                                       parameters={k: (parent.name, v) for k, v in params.items()})
+                                       parameters={k: (parent.name, v) for k, v in params.items()}, cache=cache)
             stacks.append(child)
             todo.append((child, depth + 1))
     for stack in stacks:

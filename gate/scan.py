@@ -87,7 +87,7 @@ def scan(path: Path, template: Path | None = None, policy: Policy | None = None,
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     progress.stage("loading templates")
-    stacks = load_input(path, template, code_dirs)
+    stacks = load_input(path, template, code_dirs, cache)
     model = build_app_model(stacks)
     timings["load"] = time.monotonic() - t0
     t1 = time.monotonic()
