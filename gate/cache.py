@@ -13,6 +13,7 @@ ever saves time, never changes an answer.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -87,14 +88,14 @@ class PysaCache:
                 json.dump(data, fh)
             tmp.replace(path)  # atomic: concurrent scans never read half an entry
         except (TypeError, ValueError) as exc:  # not JSON-representable: simply not cached
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             self.warnings.append(f"a result could not be cached ({exc})")
         except OSError as exc:
             warning = (f"cache directory {self.directory} not writable ({exc.strerror or exc}); "
                        "results not cached")
             if warning not in self.warnings:
                 self.warnings.append(warning)
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
 
     def load(self, digest: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
         data = self.get(digest)
@@ -104,6 +105,11 @@ class PysaCache:
 
     def store(self, digest: str, issues: list[dict[str, Any]], models: dict[str, dict[str, Any]]) -> None:
         self.put(digest, {"issues": issues, "models": models})
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def text_key(*parts: str | bytes) -> str:

@@ -49,7 +49,7 @@ def test_warm_scan_skips_pysa_and_edits_invalidate(tmp_path, capsys, monkeypatch
     monkeypatch.setattr("gate.scan.run_pysa", counting)
     code, cold = _scan(capsys, app, cache, tmp_path / "cold.json")
     assert code == 1 and len(calls) == 1 and len(cold["findings"]) == 1
-    assert len(list(cache.glob("*/*.json.gz"))) == 1
+    assert len(list(cache.glob("*/*.json.gz"))) == 2  # the loaded template and Pysa's results
 
     code, warm = _scan(capsys, app, cache, tmp_path / "warm.json")
     assert code == 1 and len(calls) == 1  # Pysa did not run
@@ -73,10 +73,12 @@ def test_warm_scan_skips_pysa_and_edits_invalidate(tmp_path, capsys, monkeypatch
     code, _ = _scan(capsys, moved, cache, tmp_path / "policy.json")
     assert len(calls) == 3
 
+    entries = len(list(cache.glob("*/*.json.gz")))  # 2 templates (moved once) and 3 Pysa results
+    assert entries == 5
     assert cli.main(["cache", "info", "--cache-dir", str(cache)]) == 0
-    assert "3 entr(ies)" in capsys.readouterr().out
+    assert f"{entries} entr(ies)" in capsys.readouterr().out
     assert cli.main(["cache", "clear", "--cache-dir", str(cache)]) == 0
-    assert "removed 3" in capsys.readouterr().out
+    assert f"removed {entries}" in capsys.readouterr().out
     assert list(cache.glob("*/*.json.gz")) == []
 
 
