@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gate.iam import function_permissions
+from gate.iam import function_permissions, policies_by_role
 from gate.intrinsics import literal, references
 from gate.model import AppModel, EntryPoint, EnvBinding, Function, Resource, Stack, Trigger
 from gate.services import SERVICES, service_for_resource_type
@@ -38,13 +38,14 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
     for stack, stack_resources in contexts:
         stack_functions = {}
         template_resources = stack.template.get("Resources") or {}
+        by_role = policies_by_role(template_resources)
         for logical_id, raw in template_resources.items():
             if isinstance(raw, dict) and raw.get("Type") == _FUNCTION:
                 fn = _function(stack, logical_id, raw, by_stack, resources, exports, stacks_by_name)
                 stack_functions[logical_id] = fn
                 functions[fn.key] = fn
                 props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
-                permissions[fn.key] = function_permissions(props, template_resources)
+                permissions[fn.key] = function_permissions(props, template_resources, by_role)
         ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions))
         for service in SERVICES.values():
             triggers.extend(service.triggers(ctx))

@@ -211,7 +211,7 @@ def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite, scope: Scop
     from gate.plan import iam_check, names, reached_by, target_resources
 
     s3 = SERVICES["s3"]
-    candidates = [r for r in model.resources.values() if r.type in s3.resource_types]
+    candidates = model.resources_of_types(s3.resource_types)
     runner_keys = reached_by(root, site.module, site.scope_name)
     runners = [fn for fn in root.functions if fn.key in runner_keys] or root.functions
     outcomes: dict[str, list[str]] = {}

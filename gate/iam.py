@@ -70,7 +70,19 @@ class Permissions:
     unknown: list[str] = field(default_factory=list)  # why the statement set may be incomplete
 
 
-def function_permissions(fn_props: dict[str, Any], template_resources: dict[str, Any]) -> Permissions:
+def policies_by_role(template_resources: dict[str, Any]) -> dict[str, list[str]]:
+    """Role logical ID -> the ``AWS::IAM::Policy``/``ManagedPolicy`` resources naming it in ``Roles``
+    (computed once per template: a thousand functions must not rescan it a thousand times)."""
+    out: dict[str, list[str]] = {}
+    for logical, raw in template_resources.items():
+        if isinstance(raw, dict) and raw.get("Type") in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for ref, _attr in references((raw.get("Properties") or {}).get("Roles")):
+                out.setdefault(ref, []).append(logical)
+    return out
+
+
+def function_permissions(fn_props: dict[str, Any], template_resources: dict[str, Any],
+                         by_role: dict[str, list[str]] | None = None) -> Permissions:
     role_value = fn_props.get("Role")
     role = next((logical for logical, _attr in references(role_value)
                  if (template_resources.get(logical) or {}).get("Type") == "AWS::IAM::Role"), None)
@@ -86,13 +98,12 @@ def function_permissions(fn_props: dict[str, Any], template_resources: dict[str,
                                             template_resources)
     for arn in role_props.get("ManagedPolicyArns") or []:
         _managed(arn, template_resources, perms)
-    for logical, raw in template_resources.items():
-        if not isinstance(raw, dict) or raw.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            continue
-        props = raw.get("Properties") or {}
+    by_role = policies_by_role(template_resources) if by_role is None else by_role
+    for logical in dict.fromkeys(by_role.get(role, [])):
+        props = (template_resources[logical].get("Properties") or {})
         attached = any(ref == logical for a in role_props.get("ManagedPolicyArns") or []
                        for ref, _attr in references(a))
-        if not attached and any(ref == role for ref, _attr in references(props.get("Roles"))):
+        if not attached:
             perms.statements += _statements(props.get("PolicyDocument"), f"{logical}", template_resources)
     return perms
 

@@ -7,6 +7,7 @@ Everything here is plain data produced from CloudFormation by ``gate.appmodel``;
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,20 +146,60 @@ class AppModel:
         """Python functions that could not be analysed: the result is incomplete."""
         return [f for f in self.functions.values() if f.problem]
 
+    def with_skips(self, keys: list[str], reason: str) -> AppModel:
+        """The same model with these functions deliberately not analysed (not a problem)."""
+        skip = set(keys)
+        functions = {k: replace(f, skipped_reason=reason) if k in skip else f for k, f in self.functions.items()}
+        return replace(self, functions=functions)
+
     def with_problems(self, problems: dict[str, str]) -> AppModel:
         """The same model with these functions marked as not analysable, and why."""
         functions = {k: replace(f, skipped_reason=problems[k], problem=True) if k in problems else f
                      for k, f in self.functions.items()}
         return replace(self, functions=functions)
 
+    # Indexes, built on first use (the model is not changed after it is built; ``replace`` makes a
+    # new object with fresh indexes): a thousand functions must not mean a million comparisons.
+    @cached_property
+    def _entry_kinds(self) -> dict[str, list[str]]:
+        out: dict[str, set[str]] = {}
+        for e in self.entry_points:
+            out.setdefault(e.function, set()).add(e.kind)
+        return {k: sorted(v) for k, v in out.items()}
+
+    @cached_property
+    def _triggers_from(self) -> dict[str, list[Trigger]]:
+        out: dict[str, list[Trigger]] = {}
+        for t in self.triggers:
+            out.setdefault(t.source, []).append(t)
+        return out
+
+    @cached_property
+    def _logical_id_uses(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for k in {*self.functions, *self.resources}:
+            logical = k.partition("/")[2]
+            out[logical] = out.get(logical, 0) + 1
+        return out
+
+    @cached_property
+    def _resources_by_type(self) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for r in self.resources.values():
+            out.setdefault(r.type, []).append(r)
+        return out
+
+    def resources_of_types(self, types: tuple[str, ...]) -> list[Resource]:
+        """Resources of these CloudFormation types, in template order per type."""
+        return [r for t in types for r in self._resources_by_type.get(t, [])]
+
     def entry_kinds(self, function_key: str) -> list[str]:
-        return sorted({e.kind for e in self.entry_points if e.function == function_key})
+        return list(self._entry_kinds.get(function_key, []))
 
     def triggers_from(self, resource_key: str) -> list[Trigger]:
-        return [t for t in self.triggers if t.source == resource_key]
+        return list(self._triggers_from.get(resource_key, []))
 
     def display_name(self, key: str) -> str:
         """Logical ID alone when it is unambiguous across stacks, else ``Stack/LogicalId``."""
-        stack, _, logical = key.partition("/")
-        clashes = {k for k in [*self.functions, *self.resources] if k.partition("/")[2] == logical}
-        return logical if len(clashes) <= 1 else key
+        logical = key.partition("/")[2]
+        return logical if self._logical_id_uses.get(logical, 0) <= 1 else key

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from gate.content import ContentPlan, ContentSite, plan_content
@@ -121,10 +122,11 @@ class Plan:
     file_problems: dict[Path, str] = field(default_factory=dict)  # module left out of its code root -> why
 
     def root_of(self, function_key: str) -> CodeRootPlan | None:
-        for root in self.roots:
-            if any(f.key == function_key for f in root.functions):
-                return root
-        return None
+        return self._roots_by_function.get(function_key)
+
+    @cached_property
+    def _roots_by_function(self) -> dict[str, CodeRootPlan]:
+        return {f.key: root for root in self.roots for f in root.functions}
 
 
 def build_plan(model: AppModel) -> Plan:
@@ -332,7 +334,7 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
     when none does (dynamic dispatch the graph misses), every function of the code root counts.
     """
     service = SERVICES[site.api.service]
-    candidates = [r for r in model.resources.values() if r.type in service.resource_types]
+    candidates = model.resources_of_types(service.resource_types)
     seen: dict[tuple[str, str], Edge] = {}
     by_outcome: dict[str, list[str]] = {}
     iam: dict[tuple[str, str, str], list[str]] = {}  # (resource, verdict, why) -> functions

@@ -9,6 +9,7 @@ from gate.findings import Finding
 from gate.model import AppModel
 from gate.rules import SEVERITIES
 from gate.scan import ScanResult
+from gate.scope import OUT_OF_SCOPE
 from gate.snippets import line_of
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
@@ -86,9 +87,13 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
     summary = (f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking"
                + "".join(f", {q}" for q in quiet) + "; "
                f"{len(fns)} Python function(s) analysed, {len(result.plan.writes)} SDK write(s) instrumented")
+    scoped_out = [f for f in skipped if f.skipped_reason == OUT_OF_SCOPE]
+    skipped = [f for f in skipped if f.skipped_reason != OUT_OF_SCOPE]
     if skipped:
         summary += f", {len(skipped)} skipped (" + "; ".join(
             f"{f.logical_id}: {f.skipped_reason}" for f in skipped) + ")"
+    if scoped_out:
+        summary += f", {len(scoped_out)} out of scope (no untrusted input reaches them)"
     if result.incomplete:
         summary += f"; INCOMPLETE: {len(result.incomplete)} not analysed"
         out += [f"not analysed: {problem}" for problem in result.incomplete]

@@ -21,6 +21,7 @@ from gate.plan import Plan, build_plan
 from gate.policy import Policy, default_policy
 from gate.progress import Progress
 from gate.pysa import run_pysa
+from gate.scope import OUT_OF_SCOPE, scope_plan
 from gate.triage import triage
 
 
@@ -94,6 +95,8 @@ def scan(path: Path, template: Path | None = None, policy: Policy | None = None,
     progress.stage(f"planning {len(model.functions)} function(s)")
     plan = build_plan(model)
     model = model.with_problems(plan.function_problems)
+    plan, out_of_scope = scope_plan(model, plan, policy)
+    model = model.with_skips(out_of_scope, OUT_OF_SCOPE)
     timings["plan"] = time.monotonic() - t1
     workdir = _make_workdir()
     cache_warnings: list[str] = []
