@@ -17,7 +17,7 @@ from typing import Any
 
 from gate.cache import PysaCache, text_key
 from gate.errors import GateInputError
-from gate.intrinsics import literal
+from gate.intrinsics import literal, references
 from gate.model import Stack
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
@@ -133,21 +133,23 @@ def load_template_file(path: Path, name: str | None = None, nested_path: str = "
         except OSError:
             digest = None
         hit = cache.get(digest) if digest else None
-        if isinstance(hit, dict) and {"template", "code_dirs", "origin"} <= set(hit):
+        if isinstance(hit, dict) and {"template", "code_dirs", "origin", "api_events"} <= set(hit):
             return Stack(stack_name, hit["template"], path, path.parent,
                          {k: Path(v) for k, v in hit["code_dirs"].items()}, origin=hit["origin"],
-                         nested_path=nested_path, parameters=params)
+                         nested_path=nested_path, parameters=params,
+                         api_events=[tuple(e) for e in hit["api_events"]])
     tpl = decode_template(path)
     code_dirs: dict[str, Path] = {}
+    api_events: list[tuple[str, str, str]] = []
     origin = "cloudformation"
     if is_sam(tpl):
-        tpl, code_dirs = translate_sam(tpl, path)
+        tpl, code_dirs, api_events = translate_sam(tpl, path)
         origin = "sam"
     if cache is not None and digest:
         cache.put(digest, {"template": tpl, "code_dirs": {k: str(v) for k, v in code_dirs.items()},
-                           "origin": origin})
+                           "origin": origin, "api_events": api_events})
     return Stack(stack_name, tpl, path, path.parent, code_dirs, origin=origin, nested_path=nested_path,
-                 parameters=params)
+                 parameters=params, api_events=api_events)
 
 
 _MAX_NESTING = 5
@@ -205,15 +207,21 @@ _SAM_APPLICATION = "AWS::Serverless::Application"
 _SAR_HOST = "serverlessrepo.invalid"
 
 
-def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any], dict[str, Path]]:
+def translate_sam(template: dict[str, Any], path: Path
+                  ) -> tuple[dict[str, Any], dict[str, Path], list[tuple[str, str, str]]]:
     """Translate SAM to CloudFormation offline.
 
     The translator insists on ``s3://`` code locations, so every local ``CodeUri`` is swapped for a
     placeholder whose key is the function's logical ID, and the mapping is kept aside.
+    ``Api``/``HttpApi`` events are taken out before translation and returned as
+    ``(function, kind, api)``: all the gate needs from them is that the function is reachable from
+    the internet, and the translator deep-copies the whole OpenAPI document for every such event
+    (quadratic: 9 s of a 1000-function template).
     """
     tpl = copy.deepcopy(template)
     globals_fn = (tpl.get("Globals") or {}).get("Function") or {}
     code_dirs: dict[str, Path] = {}
+    api_events: list[tuple[str, str, str]] = []
     for logical_id, res in (tpl.get("Resources") or {}).items():
         props = res.get("Properties") if isinstance(res, dict) else None
         if isinstance(props, dict) and res.get("Type") == _SAM_APPLICATION and not isinstance(props.get("Location"),
@@ -227,6 +235,7 @@ def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any],
         props = res.setdefault("Properties", {})
         if not isinstance(props, dict):
             raise GateInputError(f"Properties of {logical_id} is not a mapping", str(path))
+        api_events += _take_api_events(logical_id, props)
         if props.get("PackageType", globals_fn.get("PackageType")) == "Image" or "InlineCode" in props:
             continue
         code_uri = props.get("CodeUri", globals_fn.get("CodeUri"))
@@ -260,7 +269,28 @@ def translate_sam(template: dict[str, Any], path: Path) -> tuple[dict[str, Any],
         )
     except Exception as exc:  # the translator raises many exception types for user errors
         raise GateInputError(f"SAM translation failed: {_sam_error_text(exc)}", str(path)) from None
-    return translated, code_dirs
+    return translated, code_dirs, api_events
+
+
+_API_EVENTS = {"Api": ("RestApiId", "ServerlessRestApi"), "HttpApi": ("ApiId", "ServerlessHttpApi")}
+
+
+def _take_api_events(function: str, props: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Remove a function's API events; ``(function, "Api"|"HttpApi", API logical ID)`` for each."""
+    events = props.get("Events")
+    if not isinstance(events, dict):
+        return []
+    out = []
+    for name, event in list(events.items()):
+        kind = event.get("Type") if isinstance(event, dict) else None
+        if kind not in _API_EVENTS:
+            continue
+        id_property, implicit = _API_EVENTS[kind]
+        event_props = event.get("Properties") if isinstance(event.get("Properties"), dict) else {}
+        refs = [logical for logical, _attr in references(event_props.get(id_property))]
+        out.append((function, kind, refs[0] if refs else implicit))
+        del events[name]
+    return out
 
 
 def _drop_globals_code_uri(tpl: dict[str, Any]) -> None:

@@ -39,6 +39,8 @@ class Stack:
     nested_path: str = ""
     parameters: dict[str, tuple[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # SAM Api/HttpApi events, taken out before translation: (function logical ID, kind, API logical ID)
+    api_events: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

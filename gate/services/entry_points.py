@@ -1,5 +1,7 @@
 """Untrusted entry points: API Gateway REST and HTTP APIs, and Lambda function URLs.
 
+SAM ``Api``/``HttpApi`` function events arrive as ``Stack.api_events`` (see ``gate.load``).
+
 Integrations are found by reference rather than by path: any function referenced from an API's
 OpenAPI body, a ``Method`` integration URI or a V2 ``Integration`` is reachable from the internet.
 """
@@ -35,6 +37,10 @@ def entry_points(ctx: ServiceContext) -> list[EntryPoint]:
         for fn in targets:
             key = ctx.functions[fn].key
             found.setdefault((kind, key), EntryPoint(kind, key, res.logical_id))
+    for fn, kind, api in ctx.stack.api_events:  # SAM API events (gate.load takes them out)
+        if fn in ctx.functions:
+            key = ctx.functions[fn].key
+            found.setdefault((kind, key), EntryPoint(kind, key, api))
     return list(found.values())
 
 
