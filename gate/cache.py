@@ -14,6 +14,7 @@ ever saves time, never changes an answer.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import hashlib
 import json
@@ -36,8 +37,15 @@ def default_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "flowgate"
 
 
+@functools.cache
 def _versions() -> str:
-    out = [f"flowgate {__version__}", f"format {_FORMAT}"]
+    """Tool versions, plus a digest of flowgate's own code: a changed gate never reuses old answers."""
+    own = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".pysa", ".pyi", ".yml", ".json"):
+            own.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    out = [f"flowgate {__version__} {own.hexdigest()}", f"format {_FORMAT}"]
     for dist in ("pyre-check", "pyrefly"):
         try:
             out.append(f"{dist} {metadata.version(dist)}")
