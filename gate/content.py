@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gate.model import AppModel
-from gate.pysource import Handle, ModuleIndex, Scope, Sym, resolve_handle
+from gate.pysource import Handle, ModuleIndex, Scope, Sym
 from gate.rules import Rule
 from gate.services import SERVICES
 from gate.services.base import CallFacts, WriteApi
@@ -59,7 +59,7 @@ class ContentSite:
     role: str  # "store" | "read" | "upload-url" (a presigned put handed to a client)
     module: ModuleIndex
     call: ast.Call
-    scope_name: str
+    scope: Scope
     api: WriteApi
     facts: CallFacts
     write: WriteSite | None = None
@@ -67,6 +67,10 @@ class ContentSite:
     # bucket key -> [(function key, "resolved" | "unresolved", how)]
     buckets: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     decisions: list[str] = field(default_factory=list)
+
+    @property
+    def scope_name(self) -> str:
+        return self.scope.name
 
     @property
     def key_sym(self) -> Sym | None:
@@ -116,39 +120,29 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
     sites: list[ContentSite] = []
     for site in plan.writes:
         if site.api.service == "s3" and site.api.method in _UPLOAD_URLS:
-            url = ContentSite(len(sites) + 1, "upload-url", site.module, site.call, site.scope_name, site.api,
+            url = ContentSite(len(sites) + 1, "upload-url", site.module, site.call, site.scope, site.api,
                               site.facts, write=site)
-            _resolve(model, site.root, url, _scope(site.module, site.call))
+            _resolve(model, site.root, url)
             sites.append(url)
         elif site.api.service == "s3" and site.api.method in CONTENT_PARAMS:
-            root = site.root
-            scope = _scope(site.module, site.call)
-            store = ContentSite(len(sites) + 1, "store", site.module, site.call, site.scope_name, site.api,
+            store = ContentSite(len(sites) + 1, "store", site.module, site.call, site.scope, site.api,
                                 site.facts, write=site)
             if site.api.method == "upload_file":
-                store.files = _opens_of(site, scope, writing=True)
+                store.files = _opens_of(store, writing=True)
                 if not store.files:
                     store.decisions.append("the uploaded file is not written in this function: its content "
                                            "is not followed")
-            _resolve(model, root, store, scope)
+            _resolve(model, site.root, store)
             sites.append(store)
     for root in plan.roots:
-        for path in root.files:
-            module = root.index.module(root.index.dotted_name(path))
-            if module is None:
-                continue
-            for call, scope in module.calls:
-                found = _read_api(call, scope)
-                if found is None:
-                    continue
-                api, handle = found
-                facts = SERVICES["s3"].call_facts(api, call, scope, handle)
-                assert facts is not None  # only presigned URLs may turn out not to be calls on S3
-                read = ContentSite(len(sites) + 1, "read", module, call, scope.name, api, facts)
-                if "Filename" in api.params:
-                    read.files = _opens_of(read, scope, writing=False)
-                _resolve(model, root, read, scope)
-                sites.append(read)
+        for r in root.content_reads:  # found by the plan's one pass over every call
+            facts = SERVICES["s3"].call_facts(r.api, r.call, r.scope, r.handle)
+            assert facts is not None  # only presigned URLs may turn out not to be calls on S3
+            read = ContentSite(len(sites) + 1, "read", r.module, r.call, r.scope, r.api, facts)
+            if "Filename" in r.api.params:
+                read.files = _opens_of(read, writing=False)
+            _resolve(model, root, read)
+            sites.append(read)
     outside = {k: why for k, why in model.external.items()}
     for s in sites:
         if s.role == "upload-url":
@@ -167,25 +161,29 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
                        {b: why for b, why in outside.items() if b in buckets})
 
 
-def _read_api(call: ast.Call, scope: Scope) -> tuple[WriteApi, Handle] | None:
-    f = call.func
-    if not isinstance(f, ast.Attribute):
+def read_api(service: str, receiver: str, method: str) -> WriteApi | None:
+    """The content read an SDK call is, if any (``get_object``, ``Object.get``, ``download_file``)."""
+    if service != "s3":
         return None
-    handle = resolve_handle(f.value, scope)
-    if handle is None or handle.service != "s3":
-        return None
-    api = next((a for a in READS if a.receiver == handle.kind and a.method == f.attr), None)
-    return (api, handle) if api else None
+    return next((a for a in READS if a.receiver == receiver and a.method == method), None)
 
 
-def _scope(module: ModuleIndex, call: ast.Call) -> Scope:
-    return next(sc for c, sc in module.calls if c is call)
+@dataclass(frozen=True)
+class ContentRead:
+    """An S3 read the plan found while scanning calls; ``plan_content`` resolves its buckets."""
+
+    module: ModuleIndex
+    call: ast.Call
+    scope: Scope
+    api: WriteApi
+    handle: Handle
 
 
-def _opens_of(site: ContentSite | WriteSite, scope: Scope, writing: bool) -> list[ast.Call]:
+def _opens_of(site: ContentSite, writing: bool) -> list[ast.Call]:
     """``open(path, ...)`` calls in the same function as the transfer, on the same path expression."""
     from gate.pysource import call_argument, resolve_str
 
+    scope = site.scope
     path = call_argument(site.call, site.api.params, "Filename")
     if path is None or scope.node is None:
         return []
@@ -206,7 +204,7 @@ def _opens_of(site: ContentSite | WriteSite, scope: Scope, writing: bool) -> lis
     return out
 
 
-def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite, scope: Scope) -> None:
+def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite) -> None:
     """Buckets the call may touch, per function that runs it, after IAM (a denied call moves nothing)."""
     from gate.plan import iam_check, names, reached_by, target_resources
 
@@ -218,7 +216,7 @@ def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite, scope: Scop
     for fn in runners:
         resources, how = target_resources(fn, s3, candidates, site.facts.target)
         confidence = "resolved" if how.startswith("resolved") else "unresolved"
-        if confidence == "unresolved" and site.role == "read" and _is_event_bucket(site, scope):
+        if confidence == "unresolved" and site.role == "read" and _is_event_bucket(site):
             triggering = {t.source for t in model.triggers if t.function == fn.key and t.service == "s3"}
             if triggering:
                 resources = [r for r in candidates if r.key in triggering]
@@ -234,7 +232,7 @@ def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite, scope: Scop
                           for how, fns in outcomes.items()]
 
 
-def _is_event_bucket(site: ContentSite, scope: Scope) -> bool:
+def _is_event_bucket(site: ContentSite) -> bool:
     """Is the bucket argument read out of an S3 event record (``...["s3"]["bucket"]["name"]``)?"""
     from gate.pysource import call_argument
 
@@ -243,7 +241,7 @@ def _is_event_bucket(site: ContentSite, scope: Scope) -> bool:
         return False
     texts = [ast.unparse(arg)]
     if isinstance(arg, ast.Name):
-        texts += [ast.unparse(v) for v in scope.assigns.get(arg.id, [])]
+        texts += [ast.unparse(v) for v in site.scope.assigns.get(arg.id, [])]
     return any("['bucket']['name']" in t.replace('"', "'") for t in texts)
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from gate.content import ContentPlan, ContentSite, plan_content
+from gate.content import ContentPlan, ContentRead, ContentSite, plan_content, read_api
 from gate.errors import GateInputError
 from gate.iam import Target, evaluate
 from gate.model import AppModel, Function, Resource, Trigger
-from gate.pysource import CodeRoot, Handle, ModuleIndex, Sym, resolve_handle
+from gate.pysource import CodeRoot, Handle, ModuleIndex, Scope, Sym, resolve_handle
 from gate.services import SERVICES, Service, WriteApi, write_api
 from gate.services.base import CallFacts
 from gate.validators import Validation, find_validations
@@ -54,13 +54,17 @@ class WriteSite:
     root: CodeRootPlan
     module: ModuleIndex
     call: ast.Call
-    scope_name: str
+    scope: Scope
     api: WriteApi
     handle: Handle
     facts: CallFacts
     edges: list[Edge] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
     reached_by: tuple[str, ...] = ()  # functions whose handler reaches this call (syntactic call graph)
+
+    @property
+    def scope_name(self) -> str:
+        return self.scope.name
 
     @property
     def target_sym(self) -> Sym:
@@ -101,6 +105,7 @@ class CodeRootPlan:
     sdk_sites: list[SdkSite] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     validations: dict[Path, list[Validation]] = field(default_factory=dict)  # regex allow-list checks
+    content_reads: list[ContentRead] = field(default_factory=list)  # S3 object reads (gate.content)
     reach: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # function key -> scopes it may run
 
     def handler_module(self, fn: Function) -> ModuleIndex | None:
@@ -318,11 +323,14 @@ def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, write
             continue
         api = write_api(handle.service, handle.kind, f.attr)
         if api is None:
+            read = read_api(handle.service, handle.kind, f.attr)
+            if read is not None:
+                root.content_reads.append(ContentRead(module, call, scope, read, handle))
             continue
         facts = SERVICES[api.service].call_facts(api, call, scope, handle)
         if facts is None:
             continue
-        site = WriteSite(len(writes) + 1, root, module, call, scope.name, api, handle, facts)
+        site = WriteSite(len(writes) + 1, root, module, call, scope, api, handle, facts)
         root.writes.append(site)
         writes.append(site)
 
