@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -32,6 +33,18 @@ def flows(result: ScanResult) -> set[tuple]:
             f.sink.line,
         ))
     return out
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 over every path under ``root``, file contents and symlink targets: proves a tree untouched."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*"), key=str):
+        h.update(str(p.relative_to(root)).encode())
+        if p.is_symlink():
+            h.update(os.readlink(p).encode())
+        elif p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
 
 
 def by_sink_function(result: ScanResult, logical_id: str) -> list:

@@ -6,15 +6,14 @@ version control. Real Pysa runs for the cases that get that far (about a dozen).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import tree_digest
 
 from gate import cli
 
@@ -436,15 +435,6 @@ def _(d: Path) -> None:
 # --- the runner -------------------------------------------------------------------------------------
 
 
-def _digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*"), key=str):
-        h.update(str(p.relative_to(root)).encode())
-        if p.is_symlink():
-            h.update(os.readlink(p).encode())
-        elif p.is_file():
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def test_the_corpus_is_large_enough():
@@ -457,7 +447,7 @@ def test_corpus_case(name, tmp_path, capsys, monkeypatch):
     project = tmp_path / name
     project.mkdir()
     spec.build(project)
-    before = _digest(project)
+    before = tree_digest(project)
     for key, value in spec.env.items():
         monkeypatch.setenv(key, value)
     code = cli.main(["scan", str(project), *spec.args])
@@ -471,7 +461,7 @@ def test_corpus_case(name, tmp_path, capsys, monkeypatch):
         assert text in captured.out, (text, captured.out[-3000:])
     if spec.check:
         spec.check(captured.out)
-    assert _digest(project) == before, "the project tree was modified"
+    assert tree_digest(project) == before, "the project tree was modified"
 
 
 def test_json_report_says_incomplete(tmp_path, capsys):

@@ -3,7 +3,6 @@ the samples, and `flowgate sam build` / `flowgate sam check` gate the result wit
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -11,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT, SAMPLES
+from conftest import FIXTURES, ROOT, SAMPLES, tree_digest
 
 from sam_hook.build_output import BLOCKED_SUFFIX, source_code_dirs
 
@@ -35,18 +34,11 @@ def _sam_build(app: Path, *args: str) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def _digest(directory: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(directory.rglob("*")):
-        h.update(str(p.relative_to(directory)).encode())
-        if p.is_file():
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def test_sam_build_blocks_the_vulnerable_sample_and_leaves_nothing_deployable(tmp_path):
     app = _copy(SAMPLES / "sam-vulnerable", tmp_path)
-    sources = _digest(app / "src")
+    sources = tree_digest(app / "src")
     proc = _flowgate(app, "sam", "build")
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert "Build Succeeded" in proc.stdout + proc.stderr  # the real sam build ran first
@@ -65,7 +57,7 @@ def test_sam_build_blocks_the_vulnerable_sample_and_leaves_nothing_deployable(tm
     assert "Fn::Equals" in stub and "AssertDescription" in stub  # CloudFormation refuses it
     assert "OrdersApiFunction" in (build / ("template.yaml" + BLOCKED_SUFFIX)).read_text()
     assert "build blocked (6 blocking flow(s))" in proc.stderr
-    assert _digest(app / "src") == sources  # the user's tree is only read
+    assert tree_digest(app / "src") == sources  # the user's tree is only read
     # A later check of the same build refuses: it was blocked.
     again = _flowgate(app, "sam", "check")
     assert again.returncode == 2 and "blocked by an earlier check" in again.stderr

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from conftest import SAMPLES, flows
+from conftest import SAMPLES, flows, tree_digest
 
 
 def test_vulnerable_sample_has_every_cross_service_flow(vulnerable):
@@ -55,13 +53,6 @@ def test_safe_twin_exercises_the_same_plumbing_without_flows(vulnerable, safe):
     assert len([w for w in safe.plan.writes if w.edges]) == 6
 
 
-def _tree_digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        h.update(str(p.relative_to(root)).encode())
-        if p.is_file():
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def _flowgate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +62,7 @@ def _flowgate(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_sarif_exit_codes_and_untouched_tree(tmp_path):
     from sarif_pydantic import Sarif
 
-    before = _tree_digest(SAMPLES)
+    before = tree_digest(SAMPLES)
     out = tmp_path / "results.sarif"
     proc = _flowgate("scan", str(SAMPLES / "sam-vulnerable"), "--format", "sarif", "--output", str(out))
     assert proc.returncode == 1, proc.stderr
@@ -96,7 +87,7 @@ def test_cli_sarif_exit_codes_and_untouched_tree(tmp_path):
     assert steps[-1]["location"]["physicalLocation"]["region"]["startLine"] == 7
     leak = next(r for r in results if r["ruleId"] == "information-leakage")
     assert leak["level"] == "warning"
-    assert _tree_digest(SAMPLES) == before  # the user's tree is never written
+    assert tree_digest(SAMPLES) == before  # the user's tree is never written
 
 
 def test_cli_safe_text_and_json(tmp_path):
