@@ -15,6 +15,7 @@ from gate.services.resource_policies import external_resources
 
 _FUNCTION = "AWS::Lambda::Function"
 _ALIASES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
+CDK_INTERNAL = "CDK-internal bucket notifications handler"
 
 
 def build_app_model(stacks: list[Stack]) -> AppModel:
@@ -46,7 +47,8 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
                 functions[fn.key] = fn
                 props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
                 permissions[fn.key] = function_permissions(props, template_resources, by_role)
-        ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions))
+        ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions), exports,
+                             by_stack)
         for service in SERVICES.values():
             triggers.extend(service.triggers(ctx))
         entries.extend(entry_points(ctx))
@@ -105,7 +107,7 @@ def _function(stack: Stack, logical_id: str, raw: dict[str, Any], by_stack: dict
     metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
     runtime = literal(props.get("Runtime")) or ""
     handler = literal(props.get("Handler")) or ""
-    construct_path = literal(metadata.get("aws:cdk:path"))
+    construct_path = stack.construct_path(logical_id)
     env_vars = ((props.get("Environment") or {}).get("Variables") or {}) if isinstance(
         props.get("Environment"), dict) else {}
     env = {name: _env_binding(stack, name, value, by_stack, all_resources, exports, stacks)
@@ -119,7 +121,7 @@ def _function(stack: Stack, logical_id: str, raw: dict[str, Any], by_stack: dict
     elif not runtime.startswith("python3"):
         reason, problem = f"runtime {runtime or 'unknown'} is not Python", False
     elif construct_path and "BucketNotificationsHandler" in construct_path:
-        reason, problem = "CDK-internal bucket notifications handler", False
+        reason, problem = CDK_INTERNAL, False
     elif not handler:
         reason, problem = "no Handler", True
     handler_file = handler_function = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +41,15 @@ def load_input(path: Path, template: Path | None = None, code_dirs: dict[str, Pa
         raise GateInputError("no such file or directory", str(path))
     if path.is_file():
         if path.name == "manifest.json":
-            return load_cloud_assembly(path.parent)
+            return load_cloud_assembly(path.parent, cache)
         return load_template_tree(path, code_dirs=code_dirs, cache=cache)
     if (path / "manifest.json").is_file():
-        return load_cloud_assembly(path)
+        return load_cloud_assembly(path, cache)
     for name in TEMPLATE_NAMES:
         if (path / name).is_file():
             return load_template_tree(path / name, code_dirs=code_dirs, cache=cache)
     if (path / "cdk.out" / "manifest.json").is_file():
-        return load_cloud_assembly(path / "cdk.out")
+        return load_cloud_assembly(path / "cdk.out", cache)
     raise GateInputError(
         f"no template found (looked for {', '.join(TEMPLATE_NAMES)}, cdk.out/manifest.json)", str(path)
     )
@@ -160,28 +161,58 @@ def load_template_tree(path: Path, code_dirs: dict[str, Path] | None = None, cac
                        ) -> list[Stack]:
     """A template and the nested templates it deploys from local files (SAM ``Application``
     ``Location`` or ``AWS::CloudFormation::Stack`` ``TemplateURL``), parents first."""
-    root = load_template_file(path, cache=cache)
-    stacks = [root]
-    todo = [(root, 0)]
-    names = {root.name}
+    stacks = _with_nested([load_template_file(path, cache=cache)], cache)
+    for stack in stacks:
+        for logical_id in list(stack.code_dirs):
+            key = f"{stack.nested_path}/{logical_id}" if stack.nested_path else logical_id
+            if code_dirs and key in code_dirs:
+                stack.code_dirs[logical_id] = code_dirs[key]
+    return stacks
+
+
+def _local_nested_template(parent: Stack, logical_id: str, raw: dict[str, Any],
+                           index: ConstructIndex | None) -> str | None:
+    """Where a nested stack's template is on disk, if it is: the CDK plugin's index, CDK asset
+    metadata (``cdk synth``), or a relative ``TemplateURL`` (SAM, ``aws cloudformation package``)."""
+    if index is not None:
+        known = index.nested(parent.template_path, logical_id)
+        if known:
+            return known
+    metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
+    asset = literal(metadata.get("aws:asset:path"))
+    if asset and metadata.get("aws:asset:property") == "TemplateURL":
+        return asset
+    props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
+    url = props.get("TemplateURL")
+    if isinstance(url, str) and not url.startswith(("s3://", "https://", "http://")):
+        return url
+    return None
+
+
+def _with_nested(roots: list[Stack], cache: PysaCache | None, index: ConstructIndex | None = None) -> list[Stack]:
+    """The root stacks followed by every nested stack they deploy from a local template."""
+    stacks = list(roots)
+    todo = [(root, 0) for root in roots]
+    names = {root.name for root in roots}
     while todo:
         parent, depth = todo.pop(0)
         for logical_id, raw in (parent.template.get("Resources") or {}).items():
             if not isinstance(raw, dict) or raw.get("Type") not in _NESTED:
                 continue
             props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
-            url = props.get("TemplateURL")
             where = f"{parent.template_path} (resource {logical_id})"
-            if not isinstance(url, str) or url.startswith(("s3://", "https://", "http://")):
+            local = _local_nested_template(parent, logical_id, raw, index)
+            if local is None:
+                url = props.get("TemplateURL")
                 shown = url if isinstance(url, str) else "(an expression)"
                 if shown.startswith(f"https://{_SAR_HOST}/"):
                     shown = f"from the Serverless Application Repository ({shown.rsplit('/', 1)[1]})"
                 parent.warnings.append(f"{logical_id}: nested application template {shown} is not local; its "
                                        "functions are not analysed")
                 continue
-            child_path = (parent.template_path.parent / url).resolve()
+            child_path = (parent.template_path.parent / local).resolve()
             if not child_path.is_file():
-                raise GateInputError(f"nested application template {url} not found", where)
+                raise GateInputError(f"nested application template {local} not found", where)
             if depth + 1 > _MAX_NESTING:
                 raise GateInputError(f"nested applications deeper than {_MAX_NESTING} levels", where)
             name = logical_id if logical_id not in names else f"{parent.name}.{logical_id}"
@@ -190,13 +221,10 @@ def load_template_tree(path: Path, code_dirs: dict[str, Path] | None = None, cac
             params = props.get("Parameters") if isinstance(props.get("Parameters"), dict) else {}
             child = load_template_file(child_path, name, nested_path=nested_path,
                                        parameters={k: (parent.name, v) for k, v in params.items()}, cache=cache)
+            if parent.origin == "cdk":
+                child = _cdk_stack(child, index)
             stacks.append(child)
             todo.append((child, depth + 1))
-    for stack in stacks:
-        for logical_id in list(stack.code_dirs):
-            key = f"{stack.nested_path}/{logical_id}" if stack.nested_path else logical_id
-            if code_dirs and key in code_dirs:
-                stack.code_dirs[logical_id] = code_dirs[key]
     return stacks
 
 
@@ -310,8 +338,73 @@ def _sam_error_text(exc: Exception) -> str:
 # --- CDK cloud assembly ------------------------------------------------------------------------
 
 
-def load_cloud_assembly(directory: Path) -> list[Stack]:
+CONSTRUCT_INDEX = Path("flowgate") / "constructs.json"
+
+
+@dataclass(frozen=True)
+class ConstructIndex:
+    """What the flowgate CDK plugin learnt from the construct tree while ``cdk synth`` ran, written
+    to ``cdk.out/flowgate/constructs.json``: per template (relative to the assembly root), logical
+    ID -> construct path, function logical ID -> the asset's *source* directory (so findings point at
+    the user's files, not at ``cdk.out/asset.<hash>/`` copies, and bundled dependencies are not
+    analysed), and nested stack logical ID -> its template file."""
+
+    root: Path
+    templates: dict[str, dict[str, Any]]
+
+    def _entry(self, template_path: Path) -> dict[str, Any]:
+        try:
+            rel = template_path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return {}
+        entry = self.templates.get(rel)
+        return entry if isinstance(entry, dict) else {}
+
+    def construct_paths(self, template_path: Path) -> dict[str, str]:
+        paths = self._entry(template_path).get("construct_paths")
+        return {k: v for k, v in paths.items() if isinstance(v, str)} if isinstance(paths, dict) else {}
+
+    def code_dirs(self, template_path: Path) -> dict[str, Path]:
+        dirs = self._entry(template_path).get("code_dirs")
+        return {k: Path(v) for k, v in dirs.items() if isinstance(v, str)} if isinstance(dirs, dict) else {}
+
+    def nested(self, template_path: Path, logical_id: str) -> str | None:
+        nested = self._entry(template_path).get("nested")
+        found = nested.get(logical_id) if isinstance(nested, dict) else None
+        return found if isinstance(found, str) else None
+
+
+def read_construct_index(assembly: Path) -> ConstructIndex | None:
+    path = assembly / CONSTRUCT_INDEX
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GateInputError(f"cannot read the flowgate construct index: {exc}", str(path)) from None
+    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("templates"), dict):
+        raise GateInputError("not a flowgate construct index (version 1 expected)", str(path))
+    return ConstructIndex(assembly.resolve(), doc["templates"])
+
+
+def _cdk_stack(stack: Stack, index: ConstructIndex | None) -> Stack:
+    if index is None:
+        return replace(stack, origin="cdk")
+    code_dirs = dict(stack.code_dirs)
+    for logical_id, source in index.code_dirs(stack.template_path).items():
+        if source.is_dir():
+            code_dirs[logical_id] = source
+        else:
+            stack.warnings.append(f"{logical_id}: asset source {source} is gone; analysing the copy in the "
+                                  "cloud assembly instead")
+    return replace(stack, origin="cdk", code_dirs=code_dirs,
+                   construct_paths=index.construct_paths(stack.template_path))
+
+
+def load_cloud_assembly(directory: Path, cache: PysaCache | None = None,
+                        index: ConstructIndex | None = None) -> list[Stack]:
     directory = directory.resolve()
+    index = index or read_construct_index(directory)
     manifest_path = directory / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -327,7 +420,7 @@ def load_cloud_assembly(directory: Path) -> list[Stack]:
         if artifact.get("type") == "cdk:cloud-assembly":
             nested_dir = (artifact.get("properties") or {}).get("directoryName")
             if nested_dir and (directory / nested_dir / "manifest.json").is_file():
-                stacks.extend(load_cloud_assembly(directory / nested_dir))  # CDK stages
+                stacks.extend(load_cloud_assembly(directory / nested_dir, cache, index))  # CDK stages
             continue
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
@@ -338,8 +431,10 @@ def load_cloud_assembly(directory: Path) -> list[Stack]:
         if not tpl_path.is_file():
             raise GateInputError(f"template of stack {artifact_id} is missing", str(tpl_path))
         tpl = decode_template(tpl_path)
-        stack_name = artifact.get("displayName") or artifact_id
-        stacks.append(Stack(str(stack_name), tpl, tpl_path, directory, origin="cdk"))
+        # Stage stacks are displayed as "Stage/Stack"; keys use "/" between stack and logical ID.
+        stack_name = str(artifact.get("displayName") or artifact_id).replace("/", ".")
+        root = _cdk_stack(Stack(str(stack_name), tpl, tpl_path, directory), index)
+        stacks.extend(_with_nested([root], cache, index))
     if not stacks:
         raise GateInputError("cloud assembly contains no CloudFormation stacks", str(manifest_path))
     return stacks

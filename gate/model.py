@@ -41,6 +41,17 @@ class Stack:
     warnings: list[str] = field(default_factory=list)
     # SAM Api/HttpApi events, taken out before translation: (function logical ID, kind, API logical ID)
     api_events: list[tuple[str, str, str]] = field(default_factory=list)
+    # Logical ID -> CDK construct path, from the flowgate CDK plugin's construct index (plain
+    # ``python app.py`` synthesizes templates without ``aws:cdk:path`` metadata).
+    construct_paths: dict[str, str] = field(default_factory=dict)
+
+    def construct_path(self, logical_id: str) -> str | None:
+        if logical_id in self.construct_paths:
+            return self.construct_paths[logical_id]
+        raw = (self.template.get("Resources") or {}).get(logical_id)
+        metadata = raw.get("Metadata") if isinstance(raw, dict) else None
+        path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
+        return path if isinstance(path, str) else None
 
 
 @dataclass(frozen=True)
@@ -201,7 +212,20 @@ class AppModel:
     def triggers_from(self, resource_key: str) -> list[Trigger]:
         return list(self._triggers_from.get(resource_key, []))
 
+    @cached_property
+    def _construct_paths(self) -> dict[str, str]:
+        out = {}
+        for stack in self.stacks:
+            for logical in (stack.template.get("Resources") or {}):
+                path = stack.construct_path(logical)
+                if path:
+                    out[f"{stack.name}/{logical}"] = path.removesuffix("/Resource")
+        return out
+
     def display_name(self, key: str) -> str:
-        """Logical ID alone when it is unambiguous across stacks, else ``Stack/LogicalId``."""
+        """The CDK construct path when there is one (what CDK users recognise; logical IDs are hashes),
+        else the logical ID alone when it is unambiguous across stacks, else ``Stack/LogicalId``."""
+        if key in self._construct_paths:
+            return self._construct_paths[key]
         logical = key.partition("/")[2]
         return logical if self._logical_id_uses.get(logical, 0) <= 1 else key

@@ -6,12 +6,13 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gate.appmodel import build_app_model
 from gate.cache import PysaCache
 from gate.cache import key as cache_key
+from gate.declared import declared_suppressions
 from gate.errors import GateInputError
 from gate.findings import Finding, build_findings
 from gate.instrument import InstrumentedApp, instrument
@@ -77,6 +78,19 @@ def _make_workdir() -> Path:
                              parent or tempfile.gettempdir()) from None
 
 
+def _with_declared_suppressions(policy: Policy, model: AppModel) -> Policy:
+    """The policy plus the suppressions written on function resources (CDK ``FlowGateSuppressions``)."""
+    declared = declared_suppressions(model)
+    if not declared:
+        return policy
+    names = {r.name for r in policy.rules}
+    for s in declared:
+        if s.rule not in names:
+            model.warnings.append(f"suppression {s.describe()} names a rule the policy does not have "
+                                  f"(rules: {', '.join(sorted(names))})")
+    return replace(policy, suppressions=[*policy.suppressions, *declared])
+
+
 def scan(path: Path, template: Path | None = None, policy: Policy | None = None, fail_on: str | None = None,
          baseline: set[str] | None = None, keep_workdir: bool = False,
          code_dirs: dict[str, Path] | None = None, cache: PysaCache | None = None,
@@ -90,6 +104,7 @@ def scan(path: Path, template: Path | None = None, policy: Policy | None = None,
     progress.stage("loading templates")
     stacks = load_input(path, template, code_dirs, cache)
     model = build_app_model(stacks)
+    policy = _with_declared_suppressions(policy, model)
     timings["load"] = time.monotonic() - t0
     t1 = time.monotonic()
     progress.stage(f"planning {len(model.functions)} function(s)")

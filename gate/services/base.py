@@ -82,6 +82,10 @@ class ServiceContext:
     resources: dict[str, Resource]  # by logical ID, this stack only
     functions: dict[str, Function]  # by logical ID, this stack only
     function_aliases: dict[str, str] = field(default_factory=dict)  # alias/version ID -> function ID
+    # Cross-stack references (CDK passes resources between stacks this way): export name ->
+    # (exporting stack, exported value), and every stack's resources by logical ID.
+    exports: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    stack_resources: dict[str, dict[str, Resource]] = field(default_factory=dict)
 
     def function_of(self, value: Any) -> str | None:
         """The logical ID of the function a ``Ref``/``GetAtt``/``Sub`` value points at."""
@@ -100,10 +104,16 @@ class ServiceContext:
         return None
 
     def resource_of(self, value: Any, types: tuple[str, ...]) -> Resource | None:
-        from gate.intrinsics import references
+        from gate.intrinsics import literal, references
 
+        resources = self.resources
+        if isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:
+            export = self.exports.get(literal(value["Fn::ImportValue"]) or "")
+            if export is None:
+                return None
+            resources, value = self.stack_resources.get(export[0], {}), export[1]
         for logical, _attr in references(value):
-            res = self.resources.get(logical)
+            res = resources.get(logical)
             if res is not None and res.type in types:
                 return res
         return None

@@ -82,7 +82,8 @@ class DynamoDB(Service):
         edges = mapping_triggers(ctx, "dynamodb", self.resource_types)
         out = []
         for edge in edges:
-            table = ctx.resources[edge.source.split("/", 1)[1]]
+            stack, _, logical = edge.source.partition("/")
+            table = ctx.stack_resources.get(stack, ctx.resources)[logical]  # may be another stack's
             spec = table.properties.get("StreamSpecification") or {}
             view = spec.get("StreamViewType") if isinstance(spec, dict) else None
             keys = [k.get("AttributeName") for k in table.properties.get("KeySchema") or []

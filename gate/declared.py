@@ -1,0 +1,63 @@
+"""Suppressions declared next to the code they accept: ``Metadata.flowgate.suppressions`` on a
+Lambda function resource (what ``cdk_aspect.FlowGateSuppressions`` writes, and what a SAM or
+CloudFormation author can write by hand).
+
+They belong to that function whatever its logical ID or asset hash becomes, so they are keyed on
+its construct path (CDK) or logical ID, never on line numbers; a reason is mandatory, as in the
+policy file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from gate.errors import GateInputError
+from gate.model import AppModel
+from gate.policy import Suppression
+
+METADATA_KEY = "flowgate"
+_FIELDS = {"rule", "reason", "handler", "sink", "expires"}
+
+
+def declared_suppressions(model: AppModel) -> list[Suppression]:
+    out: list[Suppression] = []
+    for fn in model.functions.values():
+        stack = next((s for s in model.stacks if s.name == fn.stack), None)
+        raw = ((stack.template.get("Resources") or {}).get(fn.logical_id) if stack else None) or {}
+        metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
+        declared = metadata.get(METADATA_KEY)
+        if declared is None:
+            continue
+        where = f"{stack.template_path if stack else fn.stack} (resource {fn.logical_id}, Metadata.{METADATA_KEY})"
+        entries = declared.get("suppressions") if isinstance(declared, dict) else None
+        if not isinstance(entries, list):
+            raise GateInputError("flowgate metadata must be a mapping with a list of suppressions", where)
+        for i, entry in enumerate(entries):
+            out.append(_suppression(entry, fn.construct_path, fn.logical_id, f"{where}.suppressions[{i}]"))
+    return out
+
+
+def _suppression(entry: Any, construct_path: str | None, logical_id: str, where: str) -> Suppression:
+    if not isinstance(entry, dict):
+        raise GateInputError("a suppression must be a mapping", where)
+    unknown = set(entry) - _FIELDS
+    if unknown:
+        raise GateInputError(f"unknown suppression field(s): {', '.join(sorted(map(str, unknown)))} "
+                             f"(known: {', '.join(sorted(_FIELDS))})", where)
+    for name in ("rule", "reason"):
+        if not isinstance(entry.get(name), str) or not entry[name].strip():
+            raise GateInputError(f"a suppression needs a non-empty {name!r}", where)
+    for name in ("handler", "sink", "expires"):
+        if name in entry and not isinstance(entry[name], str):
+            raise GateInputError(f"suppression field {name!r} must be a string", where)
+    expires = None
+    if "expires" in entry:
+        try:
+            expires = dt.date.fromisoformat(entry["expires"])
+        except ValueError:
+            raise GateInputError(f"suppression expires {entry['expires']!r} is not a date (YYYY-MM-DD)",
+                                 where) from None
+    who = {"construct_path": construct_path} if construct_path else {"function": logical_id}
+    return Suppression(entry["rule"], entry["reason"], handler=entry.get("handler"), sink=entry.get("sink"),
+                       expires=expires, **who)
