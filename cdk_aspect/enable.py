@@ -30,19 +30,38 @@ class FlowGate:
         plugin = FlowGatePlugin(aspect, options)
         cdk.Aspects.of(app).add(aspect)
         cdk.Validations.of(app).add_plugins(plugin)
-        _install_excepthook(plugin)
+        _gate_synth(app, aspect, plugin)
         return plugin
 
 
-def _install_excepthook(plugin: FlowGatePlugin) -> None:
-    """When the gate blocks, ``app.synth()`` raises jsii's ``RuntimeError: ValidationFailed`` with a
-    JavaScript stack: the report above already says everything, so print one line and exit 1."""
-    previous = sys.excepthook
+def _gate_synth(app: Any, aspect: FlowGateAspect, plugin: FlowGatePlugin) -> None:
+    """Wrap ``app.synth`` so that a blocked synthesis always ends the app with exit code 1.
 
-    def hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
-        if plugin.failed and isinstance(exc, RuntimeError) and "ValidationFailed" in str(exc):
-            print(f"flowgate: synthesis blocked ({str(exc).removeprefix('ValidationFailed: ')})", file=sys.stderr)
-            return
-        previous(exc_type, exc, tb)
+    CDK alone does not guarantee that: under the CDK CLI it reports violations only for the stacks
+    the CLI selected (none by default when every stack is inside a ``Stage``), and plain
+    ``python app.py`` gets a ``RuntimeError`` with a JavaScript stack trace. The wrapper also adds
+    the aspect to every ``Stage``, because aspects do not cross stage boundaries.
+    """
+    original = app.synth
 
-    sys.excepthook = hook
+    def synth(*args: Any, **kwargs: Any) -> Any:
+        for construct in app.node.find_all():
+            if cdk.Stage.is_stage(construct) and construct.node.path:
+                cdk.Aspects.of(construct).add(aspect)
+        try:
+            assembly = original(*args, **kwargs)
+        except RuntimeError as exc:
+            if plugin.failed and "ValidationFailed" in str(exc):
+                _blocked()
+            raise
+        if plugin.failed:
+            _blocked()
+        return assembly
+
+    app.synth = synth
+
+
+def _blocked() -> None:
+    print("flowgate: synthesis blocked (exit 1); the flows are listed above and in cdk.out/flowgate/",
+          file=sys.stderr)
+    sys.exit(1)

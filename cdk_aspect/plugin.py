@@ -93,6 +93,8 @@ class FlowGatePlugin:
             message = str(exc) if isinstance(exc, GateInputError) else f"internal error: {type(exc).__name__}: {exc}"
             violations, success = [_error(message, templates)], False
             self.summary = f"flowgate: the application could not be analysed; the gate blocks: {message}"
+        for v in violations:  # CDK's own report does not always reach the terminal (see enable.py)
+            print(f"flowgate: [{v.severity}] {v.rule}: {v.description.splitlines()[0]}", file=sys.stderr)
         if self.summary:
             print(self.summary, file=sys.stderr)
         self.failed = not success

@@ -48,7 +48,7 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
                 props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
                 permissions[fn.key] = function_permissions(props, template_resources, by_role)
         ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions), exports,
-                             by_stack)
+                             by_stack, stacks)
         for service in SERVICES.values():
             triggers.extend(service.triggers(ctx))
         entries.extend(entry_points(ctx))

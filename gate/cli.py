@@ -154,6 +154,8 @@ def _scan(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     base = (args.template.parent if args.template else (path if path.is_dir() else path.parent)).resolve()
+    if not args.template and (base / "manifest.json").is_file() and (base.parent / "cdk.json").is_file():
+        base = base.parent  # a CDK cloud assembly: the project (flowgate.yml, sources) is its parent
     policy = find_policy(args.policy, base)
     baseline = read_baseline(args.baseline) if args.baseline else None
     from gate.cache import from_options

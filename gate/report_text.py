@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gate.appmodel import CDK_INTERNAL
 from gate.findings import Finding
 from gate.model import AppModel
 from gate.rules import SEVERITIES
@@ -88,10 +89,10 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
                + "".join(f", {q}" for q in quiet) + "; "
                f"{len(fns)} Python function(s) analysed, {len(result.plan.writes)} SDK write(s) instrumented")
     scoped_out = [f for f in skipped if f.skipped_reason == OUT_OF_SCOPE]
-    skipped = [f for f in skipped if f.skipped_reason != OUT_OF_SCOPE]
+    skipped = [f for f in skipped if f.skipped_reason not in (OUT_OF_SCOPE, CDK_INTERNAL)]
     if skipped:
         summary += f", {len(skipped)} skipped (" + "; ".join(
-            f"{f.logical_id}: {f.skipped_reason}" for f in skipped) + ")"
+            f"{model.display_name(f.key)}: {f.skipped_reason}" for f in skipped) + ")"
     if scoped_out:
         summary += f", {len(scoped_out)} out of scope (no untrusted input reaches them)"
     if result.incomplete:

@@ -12,5 +12,5 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
-.venv/bin/ruff check gate sam_hook tests
+.venv/bin/ruff check gate sam_hook cdk_aspect tests benchmarks
 .venv/bin/python -m pytest -q "$@"

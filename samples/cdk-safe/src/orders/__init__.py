@@ -1,0 +1,1 @@
+"""Orders service Lambda handlers (one asset, one handler module per function)."""
