@@ -93,8 +93,14 @@ class FlowGatePlugin:
             message = str(exc) if isinstance(exc, GateInputError) else f"internal error: {type(exc).__name__}: {exc}"
             violations, success = [_error(message, templates)], False
             self.summary = f"flowgate: the application could not be analysed; the gate blocks: {message}"
-        for v in violations:  # CDK's own report does not always reach the terminal (see enable.py)
-            print(f"flowgate: [{v.severity}] {v.rule}: {v.description.splitlines()[0]}", file=sys.stderr)
+        # Printed here in full: whether CDK's own report reaches the terminal depends on how the app
+        # runs (the CDK CLI only reports stacks it selected; in-memory synthesis puts the report into
+        # an exception, which enable.py turns into a one-line exit).
+        for v in violations:
+            lines = v.description.splitlines()
+            print(f"flowgate: [{v.severity}] {v.rule}: {lines[0]}", file=sys.stderr)
+            for line in lines[1:]:
+                print(f"flowgate:   {line.strip()}", file=sys.stderr)
         if self.summary:
             print(self.summary, file=sys.stderr)
         self.failed = not success
@@ -269,7 +275,7 @@ def summary_line(result: ScanResult, success: bool, seconds: float, written: lis
     model = result.model
     stacks = len(model.stacks)
     analysed = len(model.analysable_functions())
-    verdict = "no blocking flows" if success else "BLOCKED"
+    verdict = "passed" if success else "BLOCKED"
     flows = f"{len(result.findings)} flow(s), {len(result.blocking)} blocking"
     if result.suppressed:
         flows += f", {len(result.suppressed)} suppressed"
