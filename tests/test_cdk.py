@@ -253,3 +253,20 @@ def test_cdk_configuration_errors_fail_closed(tmp_path, env, message):
     assert message in s.out, s.out[-3000:]
     assert "Traceback" not in s.out
     assert re.search(r"flowgate: \[high\] flowgate-error: ", s.out)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"Resources": {"A": {"Type": "AWS::SQS::Queue"}, "A": {"Type": "AWS::SQS::Queue"}}}',
+     "template does not parse: duplicate key(s) A"),
+    ('{"Resources": {"A": {"Type": "AWS::SQS::Queue"},\n  }', "ShopStack.template.json:2:3: template does not parse"),
+    ('{"Resources": {"A": {"Properties": {}}}}', "template structure: Resources/A: 'Type' is a required property"),
+])
+def test_broken_assembly_templates_are_located_errors(tmp_path, capsys, text, message):
+    from gate.cli import main
+
+    out = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURES / "cdkout", out)
+    (out / "ShopStack.template.json").write_text(text)
+    assert main(["scan", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
