@@ -9,8 +9,10 @@ the engine cannot read, a Pysa crash, a malformed suppression) becomes a violati
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +60,7 @@ class FlowGatePlugin:
     def __init__(self, aspect: FlowGateAspect, options: GateOptions | None = None) -> None:
         self._aspect = aspect
         self._options = options or GateOptions()
-        self.failed = False  # read by FlowGate's excepthook: CDK's "ValidationFailed" is ours
+        self.failed = False  # read by FlowGate's synth wrapper (enable.py)
         self.summary = ""
 
     @property
@@ -91,6 +93,8 @@ class FlowGatePlugin:
             from gate.errors import GateInputError
 
             message = str(exc) if isinstance(exc, GateInputError) else f"internal error: {type(exc).__name__}: {exc}"
+            if os.environ.get("FLOWGATE_DEBUG"):
+                traceback.print_exc()
             violations, success = [_error(message, templates)], False
             self.summary = f"flowgate: the application could not be analysed; the gate blocks: {message}"
         # Printed here in full: whether CDK's own report reaches the terminal depends on how the app
@@ -288,6 +292,8 @@ def summary_line(result: ScanResult, success: bool, seconds: float, written: lis
             f"{model.display_name(f.key)}: {f.skipped_reason}" for f in skipped) + ")"
     if result.incomplete:
         skip_text += f"; {len(result.incomplete)} not analysed"
+    if result.warnings:
+        skip_text += f"; {len(result.warnings)} warning(s), listed in the reports"
     reports = f"; reports in {_rel(written[0].parent, base)}/" if written else ""
     return (f"flowgate: {verdict}: {flows}; {analysed} Python function(s) in {stacks} stack(s) analysed"
             f"{skip_text} ({seconds:.1f} s){reports}")

@@ -234,12 +234,18 @@ def test_suppressions_survive_logical_id_and_asset_hash_churn(features_synth, tm
 
 
 def test_flowgate_scan_of_a_cdk_out_uses_the_construct_index(features_synth):
-    proc = subprocess.run([sys.executable, "-m", "gate", "scan", "cdk.out"], cwd=features_synth.app, env=ENV,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run([sys.executable, "-m", "gate", "scan", "cdk.out", "--explain"], cwd=features_synth.app,
+                          env=ENV, capture_output=True, text=True, check=False)
     assert proc.returncode == 1, proc.stderr
     # flowgate.yml of the CDK project applies, paths are relative to it and name the original sources.
-    assert "3 flow(s), 1 blocking, 2 suppressed" in proc.stdout
+    assert "3 flow(s), 1 blocking, 2 suppressed; 5 Python function(s) analysed" in proc.stdout
     assert "Prod/FeatureStack/Workers/Worker → eval at worker_src/worker.py:" in proc.stdout
+    # IAM from real CDK grants: Api may send to Jobs (grant_send_messages) but not to Archive, so the
+    # Archive -> Archiver edge is pruned and Archiver's eval is not reported.
+    assert re.search(r"IAM: ArchiveDA4CB258 pruned when run as ApiF70053CD: no statement of the function's role "
+                     r"allows sqs:SendMessage", proc.stdout)
+    assert "edge -> JobsDF1CC2D4 -> Worker11F36D0F [resolved" in proc.stdout
+    assert "→ Prod/FeatureStack/Archiver →" not in proc.stdout
 
 
 @pytest.mark.parametrize("env, message", [
