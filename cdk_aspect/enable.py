@@ -62,6 +62,5 @@ def _gate_synth(app: Any, aspect: FlowGateAspect, plugin: FlowGatePlugin) -> Non
 
 
 def _blocked() -> None:
-    print("flowgate: synthesis blocked (exit 1); the flows are listed above and in cdk.out/flowgate/",
-          file=sys.stderr)
+    print("flowgate: synthesis blocked (exit 1)", file=sys.stderr)
     sys.exit(1)
