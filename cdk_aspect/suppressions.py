@@ -10,33 +10,17 @@ plugin as a violation naming the construct: the gate fails closed.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 METADATA_TYPE = "flowgate:suppressions"
-FIELDS = ("rule", "reason", "handler", "sink", "expires")
 
 
 def check_suppression(entry: Any) -> str | None:
-    """Why ``entry`` is not a valid suppression, or None."""
-    if not isinstance(entry, Mapping):
-        return f"a suppression must be a dict with {', '.join(FIELDS)}; got {type(entry).__name__}"
-    unknown = sorted(str(k) for k in entry if k not in FIELDS)
-    if unknown:
-        return f"unknown suppression field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})"
-    for name in ("rule", "reason"):
-        if not isinstance(entry.get(name), str) or not entry[name].strip():
-            return f"a suppression needs a non-empty {name!r}"
-    for name in ("handler", "sink", "expires"):
-        if name in entry and not isinstance(entry[name], str):
-            return f"suppression field {name!r} must be a string"
-    if "expires" in entry:
-        try:
-            dt.date.fromisoformat(entry["expires"])
-        except ValueError:
-            return f"suppression expires {entry['expires']!r} is not a date (YYYY-MM-DD)"
-    return None
+    """Why ``entry`` is not a valid suppression, or None: the engine's own rules for declared ones."""
+    from gate.declared import suppression_problem
+
+    return suppression_problem(dict(entry) if isinstance(entry, Mapping) else entry)
 
 
 class FlowGateSuppressions:

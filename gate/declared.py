@@ -17,7 +17,7 @@ from gate.model import AppModel
 from gate.policy import Suppression
 
 METADATA_KEY = "flowgate"
-_FIELDS = {"rule", "reason", "handler", "sink", "expires"}
+FIELDS = ("rule", "reason", "handler", "sink", "expires")
 
 
 def declared_suppressions(model: AppModel) -> list[Suppression]:
@@ -38,26 +38,32 @@ def declared_suppressions(model: AppModel) -> list[Suppression]:
     return out
 
 
-def _suppression(entry: Any, construct_path: str | None, logical_id: str, where: str) -> Suppression:
+def suppression_problem(entry: Any) -> str | None:
+    """Why ``entry`` is not a valid declared suppression, or None (shared with ``cdk_aspect``, which
+    checks suppressions when they are attached to constructs)."""
     if not isinstance(entry, dict):
-        raise GateInputError("a suppression must be a mapping", where)
-    unknown = set(entry) - _FIELDS
+        return f"a suppression must be a mapping of {', '.join(FIELDS)}; got {type(entry).__name__}"
+    unknown = sorted(str(k) for k in entry if k not in FIELDS)
     if unknown:
-        raise GateInputError(f"unknown suppression field(s): {', '.join(sorted(map(str, unknown)))} "
-                             f"(known: {', '.join(sorted(_FIELDS))})", where)
+        return f"unknown suppression field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})"
     for name in ("rule", "reason"):
         if not isinstance(entry.get(name), str) or not entry[name].strip():
-            raise GateInputError(f"a suppression needs a non-empty {name!r}", where)
+            return f"a suppression needs a non-empty {name!r}"
     for name in ("handler", "sink", "expires"):
         if name in entry and not isinstance(entry[name], str):
-            raise GateInputError(f"suppression field {name!r} must be a string", where)
-    expires = None
+            return f"suppression field {name!r} must be a string"
     if "expires" in entry:
         try:
-            expires = dt.date.fromisoformat(entry["expires"])
+            dt.date.fromisoformat(entry["expires"])
         except ValueError:
-            raise GateInputError(f"suppression expires {entry['expires']!r} is not a date (YYYY-MM-DD)",
-                                 where) from None
+            return f"suppression expires {entry['expires']!r} is not a date (YYYY-MM-DD)"
+    return None
+
+
+def _suppression(entry: Any, construct_path: str | None, logical_id: str, where: str) -> Suppression:
+    problem = suppression_problem(entry)
+    if problem:
+        raise GateInputError(problem, where)
     who = {"construct_path": construct_path} if construct_path else {"function": logical_id}
     return Suppression(entry["rule"], entry["reason"], handler=entry.get("handler"), sink=entry.get("sink"),
-                       expires=expires, **who)
+                       expires=dt.date.fromisoformat(entry["expires"]) if "expires" in entry else None, **who)

@@ -276,3 +276,38 @@ def test_broken_assembly_templates_are_located_errors(tmp_path, capsys, text, me
     assert main(["scan", str(out)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def _with_metadata(tmp_path: Path, metadata: object) -> Path:
+    out = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURES / "cdkout", out)
+    template = out / "ShopStack.template.json"
+    doc = json.loads(template.read_text())
+    doc["Resources"]["RenderFn9A1B2C3D"]["Metadata"]["flowgate"] = metadata
+    template.write_text(json.dumps(doc))
+    return out
+
+
+def test_suppressions_declared_in_template_metadata(tmp_path):
+    """What FlowGateSuppressions writes is honoured by a plain `flowgate scan cdk.out` as well."""
+    out = _with_metadata(tmp_path, {"suppressions": [
+        {"rule": "code-injection", "reason": "Receipt keys are order IDs (SEC-9)", "sink": "os.system"}]})
+    result = scan(out)
+    assert [f.suppressed_by.reason for f in result.findings] == ["Receipt keys are order IDs (SEC-9)"]
+    assert result.findings[0].suppressed_by.construct_path == "ShopStack/Render/Resource"
+    assert not result.blocking
+
+
+@pytest.mark.parametrize("metadata, message", [
+    ({"suppressions": [{"rule": "code-injection"}]}, "a suppression needs a non-empty 'reason'"),
+    ({"suppressions": [{"rule": "x", "reason": "y", "line": 3}]}, "unknown suppression field(s) line"),
+    ({"suppressions": [{"rule": "x", "reason": "y", "expires": "soon"}]}, "expires 'soon' is not a date"),
+    (["code-injection"], "flowgate metadata must be a mapping with a list of suppressions"),
+])
+def test_malformed_declared_suppressions_are_located_errors(tmp_path, capsys, metadata, message):
+    from gate.cli import main
+
+    out = _with_metadata(tmp_path, metadata)
+    assert main(["scan", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "(resource RenderFn9A1B2C3D, Metadata.flowgate" in err and "Traceback" not in err
