@@ -11,7 +11,6 @@ expression we cannot render) makes the answer ``unknown``, which keeps the edge.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,8 +223,24 @@ def evaluate(perms: Permissions, action: str, target: Target, service_arn: str) 
     return "deny", f"no statement of the function's role allows {action} on {target.logical_id}"
 
 
+_WILDCARDS: dict[str, re.Pattern[str]] = {}
+
+
+def iam_match(value: str, pattern: str) -> bool:
+    """IAM's wildcard match: ``*`` is any run of characters, ``?`` one character, nothing else is
+    special (``fnmatch`` would also read ``[...]`` as a class, and its small cache of compiled
+    patterns thrashes at a thousand functions' distinct ARNs)."""
+    if "*" not in pattern and "?" not in pattern:
+        return value == pattern
+    compiled = _WILDCARDS.get(pattern)
+    if compiled is None:
+        body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+        compiled = _WILDCARDS[pattern] = re.compile(body, re.DOTALL)
+    return compiled.fullmatch(value) is not None
+
+
 def _action_matches(st: Statement, action: str) -> bool:
-    hit = any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in st.actions)
+    hit = any(iam_match(action.lower(), a.lower()) for a in st.actions)
     return not hit if st.not_action else hit
 
 
@@ -235,7 +250,7 @@ def _resource_matches(st: Statement, target: Target, service_arn: str) -> bool |
         if res is None:
             return None
         pattern = _normalise(res, target, service_arn)
-        hit = fnmatch.fnmatchcase(target.arn, pattern)
+        hit = iam_match(target.arn, pattern)
         if not hit and target.object_prefix is not None and pattern.startswith(service_arn + "/"):
             # The key is only partly known: a statement on part of the bucket may cover it.
             head = pattern[len(service_arn) + 1:].split("*", 1)[0].split("?", 1)[0]

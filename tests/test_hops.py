@@ -167,6 +167,10 @@ _QUEUE = Target("Q", "q", "arn:aws:sqs:us-east-1:123456789012:q", ref_is_arn=Fal
     ([{"Effect": "Allow", "NotAction": "sqs:DeleteQueue", "Resource": "*"}], "allow"),
     ([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Fn::ImportValue": "x"}}], "unknown"),
     ([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Ref": "QueueArnParameter"}}], "unknown"),
+    # IAM wildcards are only * and ?: "[" is literal (fnmatch would read a character class).
+    ([{"Effect": "Allow", "Action": "sqs:Send?essage", "Resource": "arn:aws:sqs:us-east-1:123456789012:?"}], "allow"),
+    ([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:123456789012:[pq]"}],
+     "deny"),
 ])
 def test_iam_evaluation(statements, verdict):
     template = _role(*statements)

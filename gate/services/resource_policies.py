@@ -9,9 +9,9 @@ organisation. AWS service principals (``sns.amazonaws.com``, ...) are the app's 
 
 from __future__ import annotations
 
-import fnmatch
 from typing import Any
 
+from gate.iam import iam_match
 from gate.intrinsics import references, render
 from gate.services.base import ServiceContext
 
@@ -52,7 +52,7 @@ def _admits_outsiders(document: dict[str, Any], actions: tuple[str, ...]) -> str
             continue
         listed = st.get("Action")
         listed = listed if isinstance(listed, list) else [listed]
-        if not any(isinstance(a, str) and fnmatch.fnmatchcase(w.lower(), a.lower()) for a in listed for w in actions):
+        if not any(isinstance(a, str) and iam_match(w.lower(), a.lower()) for a in listed for w in actions):
             continue
         who = _outside_principal(st.get("Principal"))
         if who is None:
