@@ -15,7 +15,18 @@ from gate.services.resource_policies import external_resources
 
 _FUNCTION = "AWS::Lambda::Function"
 _ALIASES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
-CDK_INTERNAL = "CDK-internal bucket notifications handler"
+CDK_INTERNAL = "CDK-internal function (aws-cdk-lib's own handler code)"
+# Construct-path segments of the Python functions aws-cdk-lib adds itself (S3 notifications,
+# BucketDeployment, log retention), for assemblies synthesized without the flowgate plugin.
+_CDK_INTERNAL_PATHS = ("BucketNotificationsHandler", "Custom::CDKBucketDeployment", "LogRetention")
+
+
+def _cdk_internal(construct_path: str | None, code_dir: Path | None) -> bool:
+    """aws-cdk-lib's own handlers: their asset sources live in the aws-cdk-lib package (the plugin
+    records source directories), or their construct paths say so."""
+    if code_dir is not None and "node_modules/aws-cdk-lib/" in code_dir.as_posix():
+        return True
+    return bool(construct_path) and any(part in construct_path for part in _CDK_INTERNAL_PATHS)
 
 
 def build_app_model(stacks: list[Stack]) -> AppModel:
@@ -120,7 +131,7 @@ def _function(stack: Stack, logical_id: str, raw: dict[str, Any], by_stack: dict
         reason, problem = "container image function (PackageType: Image): its code is not analysed", True
     elif not runtime.startswith("python3"):
         reason, problem = f"runtime {runtime or 'unknown'} is not Python", False
-    elif construct_path and "BucketNotificationsHandler" in construct_path:
+    elif _cdk_internal(construct_path, code_dir):
         reason, problem = CDK_INTERNAL, False
     elif not handler:
         reason, problem = "no Handler", True

@@ -252,6 +252,8 @@ def test_flowgate_scan_of_a_cdk_out_uses_the_construct_index(features_synth):
     ({"FLOWGATE_FIXTURE_BAD_SUPPRESSION": "1"},
      "invalid flowgate suppression: Prod/FeatureStack/Reporter: a suppression needs a non-empty 'reason'"),
     ({"FLOWGATE_FIXTURE_POLICY": "missing.yml"}, "could not be analysed; the gate blocks: missing.yml"),
+    ({"FLOWGATE_FIXTURE_BAD_PATH": "1"},
+     "invalid flowgate suppression: Prod/FeatureStack: no construct at path 'Prod/FeatureStack/Reportr'"),
 ])
 def test_cdk_configuration_errors_fail_closed(tmp_path, env, message):
     s = _run(FIXTURES / "cdk_features", tmp_path, [sys.executable, "app.py"], env)
@@ -311,3 +313,13 @@ def test_malformed_declared_suppressions_are_located_errors(tmp_path, capsys, me
     assert main(["scan", str(out)]) == 2
     err = capsys.readouterr().err
     assert message in err and "(resource RenderFn9A1B2C3D, Metadata.flowgate" in err and "Traceback" not in err
+
+
+def test_cdk_internal_functions_are_skipped_not_analysed():
+    from gate.appmodel import _cdk_internal
+
+    handlers = Path("/tmp/jsii-kernel-x/node_modules/aws-cdk-lib/custom-resource-handlers/dist/aws-s3-deployment")
+    assert _cdk_internal(None, handlers)
+    assert _cdk_internal("App/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C/Resource", None)
+    assert _cdk_internal("App/BucketNotificationsHandler050a0587b7544547bf325f094a3db834/Resource", None)
+    assert not _cdk_internal("App/Orders/Resource", Path("/work/app/src"))
