@@ -230,8 +230,12 @@ def iam_match(value: str, pattern: str) -> bool:
     """IAM's wildcard match: ``*`` is any run of characters, ``?`` one character, nothing else is
     special (``fnmatch`` would also read ``[...]`` as a class, and its small cache of compiled
     patterns thrashes at a thousand functions' distinct ARNs)."""
-    if "*" not in pattern and "?" not in pattern:
-        return value == pattern
+    if "?" not in pattern:
+        stars = pattern.count("*")
+        if stars == 0:
+            return value == pattern
+        if stars == 1 and pattern.endswith("*"):  # the common "arn:...:bucket/*" and "sqs:*" forms
+            return value.startswith(pattern[:-1])
     compiled = _WILDCARDS.get(pattern)
     if compiled is None:
         body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
