@@ -7,7 +7,7 @@ from typing import Any
 
 from gate.iam import function_permissions, policies_by_role
 from gate.intrinsics import literal, references
-from gate.model import AppModel, EntryPoint, EnvBinding, Function, Resource, Stack, Trigger
+from gate.model import AppModel, EntryPoint, EnvBinding, Function, Resource, Stack, Trigger, passed_in
 from gate.services import SERVICES, service_for_resource_type
 from gate.services.base import ServiceContext
 from gate.services.entry_points import entry_points
@@ -59,7 +59,7 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
                 props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
                 permissions[fn.key] = function_permissions(props, template_resources, by_role)
         ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions), exports,
-                             by_stack, stacks)
+                             by_stack, stacks_by_name)
         for service in SERVICES.values():
             triggers.extend(service.triggers(ctx))
         entries.extend(entry_points(ctx))
@@ -163,21 +163,18 @@ def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadat
 
 
 def _env_binding(stack: Stack, name: str, value: Any, by_stack: dict[str, dict[str, Resource]],
-                 all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]], stacks: dict[str, Stack],
-                 depth: int = 0) -> EnvBinding:
-    stack_resources = by_stack[stack.name]
-    param = value.get("Ref") if isinstance(value, dict) and set(value) == {"Ref"} else None
-    if isinstance(param, str) and param in stack.parameters and depth < 8:
-        # A nested stack's parameter: what the parent passes in decides what the variable names.
-        parent_name, passed = stack.parameters[param]
-        inner = _env_binding(stacks[parent_name], name, passed, by_stack, all_resources, exports, stacks, depth + 1)
+                 all_resources: dict[str, Resource], exports: dict[str, tuple[str, Any]], stacks: dict[str, Stack]
+                 ) -> EnvBinding:
+    owner, passed = passed_in(stacks, stack, value)
+    if owner is not stack:  # a nested stack's parameter: resolved where the parent passes it in
+        inner = _env_binding(owner, name, passed, by_stack, all_resources, exports, stacks)
         return EnvBinding(name, value, inner.resource, inner.attribute, inner.literal)
+    stack_resources = by_stack[stack.name]
     if isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:
         export = exports.get(literal(value["Fn::ImportValue"]) or "")
         if export:
             other_stack, exported = export
-            other = {k.split("/", 1)[1]: r for k, r in all_resources.items() if r.stack == other_stack}
-            ref = _service_reference(exported, other)
+            ref = _service_reference(exported, by_stack.get(other_stack, {}))
             if ref:
                 return EnvBinding(name, value, ref[0].key, ref[1], None)
         return EnvBinding(name, value, None, None, None)

@@ -23,13 +23,13 @@ FIELDS = ("rule", "reason", "handler", "sink", "expires")
 def declared_suppressions(model: AppModel) -> list[Suppression]:
     out: list[Suppression] = []
     for fn in model.functions.values():
-        stack = next((s for s in model.stacks if s.name == fn.stack), None)
-        raw = ((stack.template.get("Resources") or {}).get(fn.logical_id) if stack else None) or {}
+        stack = model.stack(fn.stack)
+        raw = (stack.template.get("Resources") or {}).get(fn.logical_id) or {}
         metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
         declared = metadata.get(METADATA_KEY)
         if declared is None:
             continue
-        where = f"{stack.template_path if stack else fn.stack} (resource {fn.logical_id}, Metadata.{METADATA_KEY})"
+        where = f"{stack.template_path} (resource {fn.logical_id}, Metadata.{METADATA_KEY})"
         entries = declared.get("suppressions") if isinstance(declared, dict) else None
         if not isinstance(entries, list):
             raise GateInputError("flowgate metadata must be a mapping with a list of suppressions", where)

@@ -54,6 +54,18 @@ class Stack:
         return path if isinstance(path, str) else None
 
 
+def passed_in(stacks: dict[str, Stack], stack: Stack, value: Any, depth: int = 8) -> tuple[Stack, Any]:
+    """Follow ``{"Ref": Parameter}`` of a nested stack up to the stack, and the expression, that passes
+    the value in (what a parent passes decides what a child's reference names)."""
+    for _ in range(depth):
+        param = value.get("Ref") if isinstance(value, dict) and set(value) == {"Ref"} else None
+        if not (isinstance(param, str) and param in stack.parameters):
+            break
+        parent, value = stack.parameters[param]
+        stack = stacks[parent]
+    return stack, value
+
+
 @dataclass(frozen=True)
 class Resource:
     stack: str
@@ -211,6 +223,13 @@ class AppModel:
 
     def triggers_from(self, resource_key: str) -> list[Trigger]:
         return list(self._triggers_from.get(resource_key, []))
+
+    @cached_property
+    def _stacks_by_name(self) -> dict[str, Stack]:
+        return {s.name: s for s in self.stacks}
+
+    def stack(self, name: str) -> Stack:
+        return self._stacks_by_name[name]
 
     @cached_property
     def _construct_paths(self) -> dict[str, str]:

@@ -247,10 +247,7 @@ def reachable_scopes(root: CodeRootPlan, fn: Function) -> set[tuple[str, str]]:
 
 
 def _template_of(model: AppModel, fn: Function) -> str:
-    for stack in model.stacks:
-        if stack.name == fn.stack:
-            return f"{stack.template_path} (resource {fn.logical_id})"
-    return fn.logical_id
+    return f"{model.stack(fn.stack).template_path} (resource {fn.logical_id})"
 
 
 def _package_name(directory: Path, n: int) -> str:

@@ -86,7 +86,7 @@ class ServiceContext:
     # (exporting stack, exported value), and every stack's resources by logical ID.
     exports: dict[str, tuple[str, Any]] = field(default_factory=dict)
     stack_resources: dict[str, dict[str, Resource]] = field(default_factory=dict)
-    stacks: list[Stack] = field(default_factory=list)
+    stacks: dict[str, Stack] = field(default_factory=dict)  # by name
 
     def function_of(self, value: Any) -> str | None:
         """The logical ID of the function a ``Ref``/``GetAtt``/``Sub`` value points at."""
@@ -106,15 +106,10 @@ class ServiceContext:
 
     def resource_of(self, value: Any, types: tuple[str, ...]) -> Resource | None:
         from gate.intrinsics import literal, references
+        from gate.model import passed_in
 
-        resources, stack = self.resources, self.stack
-        for _ in range(8):  # follow nested-stack parameters up to the parent that passes the resource
-            param = value.get("Ref") if isinstance(value, dict) and set(value) == {"Ref"} else None
-            if not (isinstance(param, str) and param in stack.parameters):
-                break
-            parent, value = stack.parameters[param]
-            resources = self.stack_resources.get(parent, {})
-            stack = next((s for s in self.stacks if s.name == parent), stack)
+        owner, value = passed_in(self.stacks, self.stack, value)
+        resources = self.resources if owner is self.stack else self.stack_resources.get(owner.name, {})
         if isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:
             export = self.exports.get(literal(value["Fn::ImportValue"]) or "")
             if export is None:
