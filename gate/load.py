@@ -69,14 +69,18 @@ def decode_template(path: Path) -> dict[str, Any]:
         first = matches[0]
         where = f"{path}:{first.linenumber}:{first.columnnumber}"
         raise GateInputError(f"template does not parse: {first.message}", where)
+    return _checked(_plain(tpl) if isinstance(tpl, dict) else tpl, path)
+
+
+def _checked(tpl: Any, path: Path) -> dict[str, Any]:
+    """The shape every later stage relies on, with located errors."""
     if not isinstance(tpl, dict):
         raise GateInputError("template is not a mapping", str(path))
     resources = tpl.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise GateInputError("template has no Resources section", str(path))
-    plain = _plain(tpl)
-    _check_skeleton(plain, path)
-    return plain
+    _check_skeleton(tpl, path)
+    return tpl
 
 
 # The shape every later stage relies on (CloudFormation rejects anything else before deploying).
@@ -394,12 +398,7 @@ def decode_assembly_template(path: Path) -> dict[str, Any]:
         raise GateInputError(f"template does not parse: {exc.msg}", f"{path}:{exc.lineno}:{exc.colno}") from None
     except ValueError as exc:  # duplicate keys, invalid UTF-8
         raise GateInputError(f"template does not parse: {exc}", str(path)) from None
-    if not isinstance(tpl, dict):
-        raise GateInputError("template is not a mapping", str(path))
-    if not isinstance(tpl.get("Resources"), dict) or not tpl["Resources"]:
-        raise GateInputError("template has no Resources section", str(path))
-    _check_skeleton(tpl, path)
-    return tpl
+    return _checked(tpl, path)
 
 
 def read_construct_index(assembly: Path) -> ConstructIndex | None:
