@@ -30,7 +30,8 @@ PLUGIN_NAME = "flowgate"
 REPORT_DIR = "flowgate"  # inside the cloud assembly: cdk.out/flowgate/
 ERROR_RULE = "flowgate-error"
 INCOMPLETE_RULE = "flowgate-incomplete"
-REPORT_FORMATS = ("sarif", "json", "html", "text")
+REPORT_FILES = {"sarif": "report.sarif", "json": "report.json", "html": "report.html", "text": "report.txt"}
+REPORT_FORMATS = tuple(REPORT_FILES)
 
 
 @dataclass
@@ -178,34 +179,14 @@ def _asset_source(cfn: Any) -> str | None:
 
 
 def write_reports(result: ScanResult, report_dir: Path, base: Path, formats: tuple[str, ...]) -> list[Path]:
-    from gate.report_json import render_json
-    from gate.report_sarif import render_sarif
-    from gate.report_text import render_text
+    from gate.cli import render_report
 
-    renderers = {"sarif": ("report.sarif", render_sarif), "json": ("report.json", render_json),
-                 "text": ("report.txt", render_text)}
     written = []
     for fmt in formats:
-        if fmt == "html":
-            from gate.report_html import render_html
-
-            name, text = "report.html", render_html(result, base)
-        else:
-            name, render = renderers[fmt]
-            text = render(result, base)
-        path = report_dir / name
-        path.write_text(text, encoding="utf-8")
+        path = report_dir / REPORT_FILES[fmt]
+        path.write_text(render_report(result, base, fmt), encoding="utf-8")
         written.append(path)
     return written
-
-
-def _rel(path: Path | None, base: Path) -> str:
-    if path is None:
-        return "?"
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
 
 
 def violations_of(result: ScanResult, base: Path, allow_incomplete: bool,
@@ -222,7 +203,7 @@ def violations_of(result: ScanResult, base: Path, allow_incomplete: bool,
 
 
 def _flow_violation(f: Finding, result: ScanResult, base: Path) -> Violation:
-    from gate.report_text import chain
+    from gate.report_text import _rel, chain
 
     model = result.model
     cwe = f" ({f.rule.cwe})" if f.rule.cwe else ""
@@ -237,16 +218,16 @@ def _flow_violation(f: Finding, result: ScanResult, base: Path) -> Violation:
     resources = []
     if f.sink_function:
         fn = model.functions[f.sink_function]
-        stack = next(s for s in model.stacks if s.name == fn.stack)
-        resources.append((fn.logical_id, str(stack.template_path), [f"{_rel(f.sink.file, base)}:{f.sink.line}"]))
+        template = model.stack(fn.stack).template_path
+        resources.append((fn.logical_id, str(template), [f"{_rel(f.sink.file, base)}:{f.sink.line}"]))
     fix = f.rule.help + " To accept the risk: FlowGateSuppressions.add_resource_suppressions(fn, " \
         f"[{{'rule': '{f.rule.name}', 'reason': '...'}}])."
     return Violation(f.rule.name, "\n".join(lines), f.severity, fix, resources)
 
 
 def _problem_resources(result: ScanResult) -> list[tuple[str, str, list[str]]]:
-    stacks = {s.name: s for s in result.model.stacks}
-    return [(f.logical_id, str(stacks[f.stack].template_path), []) for f in result.model.problem_functions()]
+    model = result.model
+    return [(f.logical_id, str(model.stack(f.stack).template_path), []) for f in model.problem_functions()]
 
 
 def _anchor(templates: list[str]) -> list[tuple[str, str, list[str]]]:
@@ -284,6 +265,7 @@ def summary_line(result: ScanResult, success: bool, seconds: float, written: lis
     if result.suppressed:
         flows += f", {len(result.suppressed)} suppressed"
     from gate.appmodel import CDK_INTERNAL
+    from gate.report_text import _rel
 
     skipped = [f for f in model.skipped_functions() if f.skipped_reason != CDK_INTERNAL]
     skip_text = ""

@@ -188,23 +188,29 @@ def gate_exit(result: ScanResult, allow_incomplete: bool) -> int:
     return EXIT_OK
 
 
-def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, explain: bool = False) -> None:
-    """Render ``result`` as ``fmt`` to ``output`` (a one-line summary then goes to stderr) or stdout."""
-    from gate.report_json import render_json
-    from gate.report_sarif import render_sarif
-    from gate.report_text import render_text
-
+def render_report(result: ScanResult, base: Path, fmt: str, colour: bool = False, explain: bool = False) -> str:
+    """``result`` as ``fmt``: text | json | sarif | html (paths relative to ``base``)."""
     if fmt == "json":
-        text = render_json(result, base)
-    elif fmt == "html":
+        from gate.report_json import render_json
+
+        return render_json(result, base)
+    if fmt == "html":
         from gate.report_html import render_html
 
-        text = render_html(result, base)
-    elif fmt == "sarif":
-        text = render_sarif(result, base)
-    else:
-        colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render_text(result, base, colour=colour, explain=explain)
+        return render_html(result, base)
+    if fmt == "sarif":
+        from gate.report_sarif import render_sarif
+
+        return render_sarif(result, base)
+    from gate.report_text import render_text
+
+    return render_text(result, base, colour=colour, explain=explain)
+
+
+def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, explain: bool = False) -> None:
+    """Render ``result`` as ``fmt`` to ``output`` (a one-line summary then goes to stderr) or stdout."""
+    colour = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = render_report(result, base, fmt, colour=colour, explain=explain)
     if output:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
