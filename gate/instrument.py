@@ -151,7 +151,10 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         app.file_map[rel_key] = path
         app.column_shifts[rel_key] = shifts
     # Every directory of the copy is a regular package, so the unique prefix resolves.
-    for d in [pkg_dir, *[p for p in pkg_dir.rglob("*") if p.is_dir()]]:
+    packages = {pkg_dir}
+    for path in code_root.files:
+        packages.update(d for d in (pkg_dir / path.relative_to(code_root.directory)).parents if pkg_dir in d.parents)
+    for d in packages:
         init = d / "__init__.py"
         if not init.exists():
             init.write_text("", encoding="utf-8")
@@ -320,12 +323,7 @@ def _hops_module(model: AppModel, plan: Plan, app: InstrumentedApp) -> str:
     bodies: list[str] = []
     for site in plan.writes:
         service = SERVICES[site.api.service]
-        params = ["_recv"] if site.api.key_from_receiver else []
-        params += [f"{p}=None" for p in site.api.params]
-        extra = [p for p in dict.fromkeys(_EVENT_PARAMS) if p not in site.api.params]
-        signature = ", ".join([*params, "*_fg_args", *(f"{p}=None" for p in extra), "**_fg_kwargs"])
-        lines = [f"def {site.hop_name}({signature}):",
-                 f'    """{site.api.label} at {site.file.name}:{site.line}."""']
+        lines = [f'    """{site.api.label} at {site.file.name}:{site.line}."""']
         for i, edge in enumerate(site.edges):
             target_fn = model.functions[edge.trigger.function]
             call = _handler_call(plan, target_fn, app)
@@ -341,10 +339,24 @@ def _hops_module(model: AppModel, plan: Plan, app: InstrumentedApp) -> str:
         if store is not None and site.api.method != "upload_file":
             lines += [f"    s3_store_{app.content.index(b)}({CONTENT_PARAMS[site.api.method]})" for b in store.buckets]
         lines.append("    return {}")
-        bodies.append("\n".join(lines))
+        bodies.append(f"def {site.hop_name}({_hop_signature(site, lines)}):\n" + "\n".join(lines))
     bodies += _content_helpers(app.content)
     header = [_HOPS_HEADER] + [f"import {m}" for m in sorted(imports)]
     return "\n".join(header) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def _hop_signature(site: WriteSite, body: list[str]) -> str:
+    """The API's own parameters (positional use keeps working), then, by keyword only, the other
+    ``_EVENT_PARAMS`` names the body reads. Only those: each parameter is one more taint root for
+    Pysa, and a thousand hops of every known name cost it seconds (measured at 1000 functions)."""
+    params = ["_recv"] if site.api.key_from_receiver else []
+    params += [f"{p}=None" for p in site.api.params]
+    read = set(_IDENTIFIER.findall("\n".join(body)))  # a name inside a string literal only adds a spare one
+    extra = [p for p in _EVENT_PARAMS if p in read and p not in site.api.params]
+    return ", ".join([*params, "*_fg_args", *(f"{p}=None" for p in extra), "**_fg_kwargs"])
 
 
 def _content_helpers(content: ContentPlan) -> list[str]:
