@@ -26,7 +26,7 @@ from typing import Any
 from gate import __version__
 
 _FORMAT = "1"
-_SKIP = {"pyrefly.toml", ".pyre_configuration"}  # written per run, with absolute paths
+_SKIP = {"pyrefly.toml"}  # written per run, with absolute paths
 
 
 def default_dir() -> Path:

@@ -2,8 +2,14 @@
 
 Two traps are handled here, both verified on this toolchain (see shared/toolchain.md):
 pyrefly skips unannotated function bodies unless ``check-unannotated-defs`` is on, which makes
-Pysa report nothing at all; and ``pyre analyze`` exits 0 even when it finds issues, so results
-are read from ``taint-output.json`` and every non-zero exit is a failure of the analysis.
+Pysa report nothing at all; and a run that finds issues still exits 0, so results are read from
+``taint-output.json`` and every other exit is a failure of the analysis.
+
+The engine is driven directly: ``pyrefly check --report-pysa`` then ``pyre.bin analyze`` with an
+arguments file, which is all ``pyre analyze`` does. Its Python client costs 0.7 s of imports before
+it starts either (measured on every run, whatever the app size) and tails logs through threads.
+The arguments file follows ``Pysa.client.commands.analyze.Arguments`` of the pinned pyre-check
+0.10.0 (pyproject pins it exactly); the exit codes are those the client interprets.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +39,7 @@ skip-interpreter-query = true
 """
 
 DEFAULT_TIMEOUT = 600
+WORKERS = 2
 
 
 @dataclass
@@ -52,9 +60,30 @@ def tool_path(name: str) -> str:
     return found
 
 
-def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) -> PysaResult:
-    import time
+def _engine_arguments(root: Path, models: Path, pyrefly_report: Path, results: Path) -> dict[str, Any]:
+    """What ``pyre analyze`` hands ``pyre.bin analyze`` with our command line (see the module docstring)."""
+    return {
+        "source_paths": {"kind": "simple", "paths": []}, "search_paths": [], "excludes": [],
+        "checked_directory_allowlist": [], "checked_directory_blocklist": [], "extensions": [],
+        "log_path": str(root / ".pyre"), "global_root": str(root), "debug": False,
+        "python_version": {"major": sys.version_info.major, "minor": sys.version_info.minor,
+                           "micro": sys.version_info.micro},
+        "shared_memory": {}, "parallel": True, "number_of_workers": WORKERS, "additional_logging_sections": [],
+        "disable_model_shaping": False, "infer_self_tito": True, "infer_argument_tito": False,
+        "no_verify": False, "group_missing_module_errors": False, "verify_dsl": False,
+        "verify_taint_config_only": False, "repository_root": str(root), "save_results_to": str(results),
+        "pyrefly_results": str(pyrefly_report), "strict": False, "taint_model_paths": [str(models)],
+        "check_invariants": False, "limit_entrypoints": False, "compact_ocaml_heap": False,
+        "compute_coverage": False,
+    }
 
+
+# pyre.bin's exit codes, as pyre-check 0.10.0's client reads them (commands/analyze.py).
+_ENGINE_EXITS = {10: "taint configuration errors", 11: "model verification errors",
+                 12: "unreadable pyrefly report", 13: "no source files to analyse"}
+
+
+def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) -> PysaResult:
     if timeout is None:
         try:
             timeout = int(os.environ.get("FLOWGATE_PYSA_TIMEOUT", DEFAULT_TIMEOUT))
@@ -63,29 +92,32 @@ def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) ->
 
     root = app.root
     (root / "pyrefly.toml").write_text(PYREFLY_TOML.format(root=root, stubs=app.stubs_dir), encoding="utf-8")
-    (root / ".pyre_configuration").write_text(json.dumps({
-        "taint_models_path": [str(app.models_dir)], "workers": 2}), encoding="utf-8")
-    results = workdir / "pysa-results"
-    cmd = [tool_path("pyre"), "--noninteractive", "--number-of-workers", "2", "analyze",
-           "--pyrefly-binary", tool_path("pyrefly"),
-           "--taint-models-path", str(app.models_dir),
-           "--save-results-to", str(results),
-           "--repository-root", str(root)]
+    report, results = workdir / "pyrefly-report", workdir / "pysa-results"
+    report.mkdir()
+    results.mkdir()
+    arguments = workdir / "pysa-arguments.json"
+    arguments.write_text(json.dumps(_engine_arguments(root, app.models_dir, report, results)), encoding="utf-8")
     env = dict(os.environ)
     env["PYREFLY_CONFIG"] = str(root / "pyrefly.toml")
     env["TMPDIR"] = str(workdir)  # pyrefly writes ~50 MB of reports per run; keep them with the work dir
     started = time.monotonic()
+    log: list[str] = []
     try:
-        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        typecheck = _step([tool_path("pyrefly"), "check", "--report-pysa", str(report), "--output-format", "json",
+                           "--output", str(report / "type_errors.json")], root, env, timeout, log)
+        if typecheck.returncode not in (0, 1):  # 1: type errors, which untyped Lambda code always has
+            raise AnalysisError(f"Pysa failed (exit {typecheck.returncode} of pyrefly): {_failure_reason(typecheck)}"
+                                " (rerun with --keep-workdir to keep pysa.log)")
+        left = max(0.0, timeout - (time.monotonic() - started))
+        analysis = _step([tool_path("pyre.bin"), "analyze", str(arguments)], root, env, left, log)
     except subprocess.TimeoutExpired:
         raise AnalysisError(f"Pysa did not finish within {timeout} s") from None
-    except OSError as exc:
-        raise AnalysisError(f"cannot start Pysa: {exc}") from None
+    finally:
+        (workdir / "pysa.log").write_text("".join(log), encoding="utf-8")
     seconds = time.monotonic() - started
-    (workdir / "pysa.log").write_text(proc.stderr, encoding="utf-8")
-    if proc.returncode != 0:
-        raise AnalysisError(f"Pysa failed (exit {proc.returncode}): {_failure_reason(proc)}"
+    if analysis.returncode != 0:
+        what = _ENGINE_EXITS.get(analysis.returncode, "analysis failed")
+        raise AnalysisError(f"Pysa failed (exit {analysis.returncode}: {what}): {_failure_reason(analysis)}"
                             " (rerun with --keep-workdir to keep pysa.log)")
     output = results / "taint-output.json"
     if not output.is_file():
@@ -94,10 +126,35 @@ def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) ->
     return PysaResult(issues, models, seconds)
 
 
+def _step(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, log: list[str]
+          ) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, check=False)
+    except OSError as exc:
+        raise AnalysisError(f"cannot start Pysa: {exc}") from None
+    log.append(f"$ {' '.join(cmd)}\n{proc.stderr}\n")
+    return proc
+
+
 def _failure_reason(proc: subprocess.CompletedProcess[str]) -> str:
-    text = (proc.stdout or "").strip() or (proc.stderr or "").strip()
+    text = (proc.stdout or "").strip()
+    try:  # exit 10/11: {"errors": [{"description"/"path"/"line"...}]} on stdout
+        errors = json.loads(text).get("errors") if text.startswith("{") else None
+    except ValueError:
+        errors = None
+    if errors:
+        return " | ".join(_error_text(e) for e in errors[:5])[:800]
+    text = text or (proc.stderr or "").strip()
     lines = [ln for ln in text.splitlines() if "ERROR" in ln or ".pysa:" in ln] or text.splitlines()[-3:]
     return " | ".join(line.strip() for line in lines[:5])[:800] or "no output"
+
+
+def _error_text(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    where = ":".join(str(error[k]) for k in ("path", "line") if error.get(k) is not None)
+    return f"{where}: {error.get('description', error)}" if where else str(error.get("description", error))
 
 
 def parse_taint_output(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
