@@ -1,10 +1,10 @@
 """Turn what the user points at into CloudFormation ``Stack`` objects.
 
 Three inputs are accepted: a SAM/CloudFormation project directory, an explicit template file, and
-a synthesized CDK cloud assembly (``cdk.out``). YAML and JSON are decoded by cfn-lint's decoder,
-which understands short-form tags, rejects duplicate keys and reports line numbers; SAM is
-translated offline by aws-sam-translator so that the rest of the engine only sees plain
-CloudFormation.
+a synthesized CDK cloud assembly (``cdk.out``). YAML is decoded by ``gate.cfn_yaml`` (libyaml with
+CloudFormation's short-form tags, duplicate keys rejected, errors located) and JSON by the standard
+library with the same checks; SAM is translated offline by aws-sam-translator so that the rest of
+the engine only sees plain CloudFormation.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gate import cfn_yaml
 from gate.cache import PysaCache, text_key
 from gate.errors import GateInputError
 from gate.intrinsics import literal, references
@@ -56,20 +57,30 @@ def load_input(path: Path, template: Path | None = None, code_dirs: dict[str, Pa
 
 
 def decode_template(path: Path) -> dict[str, Any]:
-    """Decode YAML or JSON CloudFormation, with located errors."""
-    # cfn-lint logs parse problems itself; we report them ourselves, once.
-    logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
-    from cfnlint.decode import decode
-
+    """Decode YAML or JSON CloudFormation, with located errors (JSON when it looks like JSON:
+    ``.json`` or a leading ``{``; a YAML flow mapping that is not JSON still decodes as YAML)."""
     try:
-        tpl, matches = decode(str(path))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GateInputError(f"cannot read template: {exc}", str(path)) from None
-    if matches:
-        first = matches[0]
-        where = f"{path}:{first.linenumber}:{first.columnnumber}"
-        raise GateInputError(f"template does not parse: {first.message}", where)
-    return _checked(_plain(tpl) if isinstance(tpl, dict) else tpl, path)
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise GateInputError(f"cannot read template: {exc.strerror or exc}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise GateInputError(f"template does not parse: not UTF-8 text (byte {exc.start})", str(path)) from None
+    if path.suffix == ".json" or (text.lstrip().startswith("{") and _is_json(text)):
+        return _checked(_json_template(text, path), path)
+    try:
+        tpl = cfn_yaml.loads(text)
+    except cfn_yaml.TemplateSyntaxError as exc:
+        where = f"{path}:{exc.line}:{exc.column}" if exc.line else str(path)
+        raise GateInputError(f"template does not parse: {exc}", where) from None
+    return _checked(tpl, path)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text, object_pairs_hook=lambda pairs: None)
+    except ValueError:
+        return False
+    return True
 
 
 def _checked(tpl: Any, path: Path) -> dict[str, Any]:
@@ -106,17 +117,6 @@ def _check_skeleton(tpl: dict[str, Any], path: Path) -> None:
     if error is not None:
         where = "/".join(str(p) for p in error.path) or "(top level)"
         raise GateInputError(f"template structure: {where}: {error.message}", str(path))
-
-
-def _plain(value: Any) -> Any:
-    """Drop cfn-lint's node subclasses (str_node, dict_node) so data is plain and picklable."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def is_sam(template: dict[str, Any]) -> bool:
@@ -388,17 +388,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def decode_assembly_template(path: Path) -> dict[str, Any]:
-    """A template CDK wrote: always JSON, so the standard library decodes it (importing cfn-lint's
-    decoder costs ~0.6 s per synthesis); same checks and located errors as ``decode_template``."""
+    """A template CDK wrote: always JSON. Same checks and located errors as ``decode_template``."""
     try:
-        tpl = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise GateInputError(f"cannot read template: {exc}", str(path)) from None
+        raise GateInputError(f"cannot read template: {exc.strerror or exc}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise GateInputError(f"template does not parse: not UTF-8 text (byte {exc.start})", str(path)) from None
+    return _checked(_json_template(text, path), path)
+
+
+def _json_template(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise GateInputError(f"template does not parse: {exc.msg}", f"{path}:{exc.lineno}:{exc.colno}") from None
-    except ValueError as exc:  # duplicate keys, invalid UTF-8
+    except ValueError as exc:  # duplicate keys
         raise GateInputError(f"template does not parse: {exc}", str(path)) from None
-    return _checked(tpl, path)
 
 
 def read_construct_index(assembly: Path) -> ConstructIndex | None:

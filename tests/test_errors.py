@@ -35,7 +35,7 @@ def test_malformed_yaml_is_located(capsys, tmp_path):
 def test_duplicate_keys_are_rejected(capsys, tmp_path):
     (tmp_path / "template.yaml").write_text("Resources:\n  A:\n    Type: AWS::S3::Bucket\n  A:\n    Type: X\n")
     code, err = _run(capsys, "scan", str(tmp_path))
-    assert code == 2 and "Duplicate found 'A'" in err
+    assert code == 2 and f"{tmp_path / 'template.yaml'}:4:3: template does not parse: duplicate key 'A'" in err
 
 
 def test_missing_template_and_missing_path(capsys, tmp_path):

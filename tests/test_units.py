@@ -147,3 +147,56 @@ def test_dict_get_rewrite_is_valid_python(tmp_path):
     assert 'b = event["r"]["NewImage"] or ({})["x"] or (None)' in text
     assert 'requests.get("https://example.com")' in text
     ast.parse(text)
+
+
+def test_cloudformation_yaml_short_forms_and_scalars():
+    from gate.cfn_yaml import loads
+
+    doc = loads(textwrap.dedent("""\
+        AWSTemplateFormatVersion: 2010-09-09
+        Resources:
+          A:
+            Type: AWS::S3::Bucket
+            Condition: IsProd
+            Properties:
+              Name: !Sub "${AWS::StackName}-x"
+              Arn: !GetAtt B.Arn
+              Arn2: !GetAtt [B, Arn]
+              Join: !Join ["", [a, !Ref B]]
+              Map: !FindInMap [M, !Ref "AWS::Region", k]
+              Cond: !Condition IsProd
+              If: !If [IsProd, !Ref B, !Ref "AWS::NoValue"]
+              Sub2: !Sub
+                - "${x}"
+                - x: !ImportValue Shared
+              80: port
+              true: flag
+        """))
+    props = doc["Resources"]["A"]["Properties"]
+    assert doc["AWSTemplateFormatVersion"] == "2010-09-09"  # a version string, not a date
+    assert props["Name"] == {"Fn::Sub": "${AWS::StackName}-x"}
+    assert props["Arn"] == props["Arn2"] == {"Fn::GetAtt": ["B", "Arn"]}
+    assert props["Join"] == {"Fn::Join": ["", ["a", {"Ref": "B"}]]}
+    assert props["Map"] == {"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "k"]}
+    assert props["Cond"] == {"Condition": "IsProd"}
+    assert props["If"] == {"Fn::If": ["IsProd", {"Ref": "B"}, {"Ref": "AWS::NoValue"}]}
+    assert props["Sub2"] == {"Fn::Sub": ["${x}", {"x": {"Fn::ImportValue": "Shared"}}]}
+    assert props["80"] == "port" and props["true"] == "flag"  # keys are names, as in JSON templates
+
+
+@pytest.mark.parametrize(("text", "line", "column", "message"), [
+    ("Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n", 4, 3, "duplicate key 'A' (first at line 2)"),
+    ("Resources:\n  A: [\n", 3, 1, "did not find expected node content"),
+    ("~: 1\n", 1, 1, "a mapping key is empty"),
+    ("a: !!python/object/apply:os.system [id]\n", 1, 4, "could not determine a constructor"),
+    ("a: &a [*a]\n", 0, 0, "aliases expand to more than"),
+    ("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
+     + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcd", "bcde", strict=True))
+     + "f: [*e, *e, *e]\n", 0, 0, "aliases expand to more than"),
+])
+def test_cloudformation_yaml_errors_are_located(text, line, column, message):
+    from gate.cfn_yaml import TemplateSyntaxError, loads
+
+    with pytest.raises(TemplateSyntaxError) as info:
+        loads(text)
+    assert (info.value.line, info.value.column) == (line, column) and message in str(info.value)
