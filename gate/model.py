@@ -75,7 +75,7 @@ class Resource:
     # Names this resource may be known by at runtime (BucketName, TableName, QueueName, ...).
     physical_names: tuple[str, ...] = ()
 
-    @property
+    @cached_property  # compared in loops over every resource of a service, per SDK call site
     def key(self) -> str:
         return f"{self.stack}/{self.logical_id}"
 
@@ -115,7 +115,7 @@ class Function:
     # unlike a deliberate skip (another runtime), this leaves the result incomplete.
     problem: bool = False
 
-    @property
+    @cached_property  # compared in loops over every resource of a service, per SDK call site
     def key(self) -> str:
         return f"{self.stack}/{self.logical_id}"
 

@@ -9,6 +9,7 @@ decision is recorded so ``--explain`` can show it; an unresolvable target keeps 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -258,32 +259,41 @@ def _package_name(directory: Path, n: int) -> str:
 def python_files(directory: Path) -> tuple[list[Path], list[str]]:
     """Application ``.py`` files of a code root; vendored packages (those with dist-info) are left out."""
     vendored: set[str] = set()
-    for info in list(directory.glob("*.dist-info")) + list(directory.glob("*.egg-info")):
-        top = info / "top_level.txt"
+    with os.scandir(directory) as entries:
+        infos = [e.path for e in entries if e.name.endswith((".dist-info", ".egg-info")) and e.is_dir()]
+    for info in infos:
+        top = Path(info, "top_level.txt")
         if top.is_file():
             vendored.update(line.strip() for line in top.read_text(errors="replace").splitlines() if line.strip())
-        record = info / "RECORD"
+        record = Path(info, "RECORD")
         if record.is_file():
             for line in record.read_text(errors="replace").splitlines():
                 first = line.split(",", 1)[0].split("/", 1)[0]
                 if first and not first.endswith((".dist-info", ".egg-info")) and first != "..":
                     vendored.add(first.removesuffix(".py"))
     files: list[Path] = []
-    excluded = sorted(vendored)
-    seen: set[Path] = set()
-    for path in sorted(directory.rglob("*.py")):
-        rel = path.relative_to(directory)
-        if any(part in _SKIP_DIRS or part.startswith(".") or part.endswith((".dist-info", ".egg-info"))
-               for part in rel.parts[:-1]):
+    seen_dirs: set[str] = set()
+    seen_files: set[str] = set()
+    # One walk that never enters skipped or vendored directories (node_modules can hold thousands of
+    # files); symlinked directories are followed once each, so a link loop ends.
+    for current, dirs, names in os.walk(directory, followlinks=True):
+        real_dir = os.path.realpath(current)
+        if real_dir in seen_dirs:
+            dirs[:] = []
             continue
-        if rel.parts[0].removesuffix(".py") in vendored:
-            continue
-        real = path.resolve()
-        if real in seen or not path.is_file():
-            continue
-        seen.add(real)
-        files.append(path)
-    return files, excluded
+        seen_dirs.add(real_dir)
+        top = current == str(directory)
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
+                         and not d.endswith((".dist-info", ".egg-info")) and not (top and d in vendored))
+        for name in sorted(names):
+            if not name.endswith(".py") or (top and name.removesuffix(".py") in vendored):
+                continue
+            path = os.path.join(current, name)
+            real = os.path.realpath(path)
+            if real not in seen_files and os.path.isfile(path):
+                seen_files.add(real)
+                files.append(Path(path))
+    return sorted(files), sorted(vendored)
 
 
 def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_problems: dict[Path, str]
