@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gate.model import AppModel
-from gate.pysource import Handle, ModuleIndex, Scope, Sym
+from gate.pysource import Handle, ModuleIndex, Scope, Sym, walk
 from gate.rules import Rule
 from gate.services import SERVICES
 from gate.services.base import CallFacts, WriteApi
@@ -190,7 +190,7 @@ def _opens_of(site: ContentSite, writing: bool) -> list[ast.Call]:
     want = ast.dump(path)
     exact = resolve_str(path, scope).exact()
     out = []
-    for node in ast.walk(scope.node):
+    for node in walk(scope.node):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open"
                 and node.args):
             continue

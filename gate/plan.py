@@ -19,7 +19,7 @@ from gate.content import ContentPlan, ContentRead, ContentSite, plan_content, re
 from gate.errors import GateInputError
 from gate.iam import Target, evaluate
 from gate.model import AppModel, Function, Resource, Trigger
-from gate.pysource import CodeRoot, Handle, ModuleIndex, Scope, Sym, resolve_handle
+from gate.pysource import CodeRoot, Handle, ModuleIndex, Scope, Sym, resolve_handle, walk
 from gate.services import SERVICES, Service, WriteApi, write_api
 from gate.services.base import CallFacts
 from gate.validators import Validation, find_validations
@@ -223,7 +223,7 @@ def reachable_scopes(root: CodeRootPlan, fn: Function) -> set[tuple[str, str]]:
             (sc for (_cls, meth), sc in module.methods.items() if f"{_cls}.{meth}" == name), None)
         if scope is None or scope.node is None:
             continue
-        for node in ast.walk(scope.node):
+        for node in walk(scope.node):
             if not isinstance(node, ast.Call):
                 continue
             f = node.func

@@ -20,7 +20,7 @@ import ast
 import string
 from dataclasses import dataclass
 
-from gate.pysource import ModuleIndex
+from gate.pysource import ModuleIndex, walk
 
 DANGEROUS = set(";&|$`'\"\\<>(){}[]*?!#%=\n\r\t ,") | {"\x00"}
 _WORD = set(string.ascii_letters + string.digits + "_")
@@ -113,9 +113,11 @@ def allow_list_verdict(pattern: str) -> tuple[bool, str]:
 
 
 def find_validations(module: ModuleIndex) -> list[Validation]:
+    if ("re", None) not in module.imports.values():
+        return []  # every check below is ``re.<fn>(...)`` or a module-level ``re.compile`` pattern
     compiled = _compiled_patterns(module)
     out: list[Validation] = []
-    for node in ast.walk(module.tree):
+    for node in walk(module.tree):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list):
