@@ -89,14 +89,21 @@ def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) ->
             timeout = int(os.environ.get("FLOWGATE_PYSA_TIMEOUT", DEFAULT_TIMEOUT))
         except ValueError:
             raise AnalysisError("FLOWGATE_PYSA_TIMEOUT must be a number of seconds") from None
+    started = time.monotonic()
+    output = run_engine(app.root, app.models_dir, app.stubs_dir, workdir, timeout)
+    seconds = time.monotonic() - started
+    issues, models = parse_taint_output(output)
+    return PysaResult(issues, models, seconds)
 
-    root = app.root
-    (root / "pyrefly.toml").write_text(PYREFLY_TOML.format(root=root, stubs=app.stubs_dir), encoding="utf-8")
+
+def run_engine(root: Path, models_dir: Path, stubs_dir: Path, workdir: Path, timeout: float) -> Path:
+    """pyrefly, then Pysa, on the analysis root ``root``; the path of ``taint-output.json``."""
+    (root / "pyrefly.toml").write_text(PYREFLY_TOML.format(root=root, stubs=stubs_dir), encoding="utf-8")
     report, results = workdir / "pyrefly-report", workdir / "pysa-results"
     report.mkdir()
     results.mkdir()
     arguments = workdir / "pysa-arguments.json"
-    arguments.write_text(json.dumps(_engine_arguments(root, app.models_dir, report, results)), encoding="utf-8")
+    arguments.write_text(json.dumps(_engine_arguments(root, models_dir, report, results)), encoding="utf-8")
     env = dict(os.environ)
     env["PYREFLY_CONFIG"] = str(root / "pyrefly.toml")
     env["TMPDIR"] = str(workdir)  # pyrefly writes ~50 MB of reports per run; keep them with the work dir
@@ -114,7 +121,6 @@ def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) ->
         raise AnalysisError(f"Pysa did not finish within {timeout} s") from None
     finally:
         (workdir / "pysa.log").write_text("".join(log), encoding="utf-8")
-    seconds = time.monotonic() - started
     if analysis.returncode != 0:
         what = _ENGINE_EXITS.get(analysis.returncode, "analysis failed")
         raise AnalysisError(f"Pysa failed (exit {analysis.returncode}: {what}): {_failure_reason(analysis)}"
@@ -122,8 +128,7 @@ def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) ->
     output = results / "taint-output.json"
     if not output.is_file():
         raise AnalysisError(f"Pysa wrote no taint-output.json in {results}")
-    issues, models = parse_taint_output(output)
-    return PysaResult(issues, models, seconds)
+    return output
 
 
 def _step(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, log: list[str]
