@@ -31,6 +31,7 @@ from gate.plan import CodeRootPlan, Plan, WriteSite
 from gate.policy import Policy
 from gate.pysource import ModuleIndex
 from gate.services import SERVICES
+from gate.services.dynamodb import TAGGED_HELPER
 
 DATA_DIR = Path(__file__).parent / "pysa_data"
 HOPS_MODULE = "flowgate_hops"
@@ -53,7 +54,9 @@ import json
 def _fg_first(mapping):
     for _k in mapping:
         return mapping[_k]
-'''
+
+
+''' + TAGGED_HELPER
 
 
 @dataclass
