@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -272,16 +273,19 @@ def python_files(directory: Path) -> tuple[list[Path], list[str]]:
                 if first and not first.endswith((".dist-info", ".egg-info")) and first != "..":
                     vendored.add(first.removesuffix(".py"))
     files: list[Path] = []
-    seen_dirs: set[str] = set()
-    seen_files: set[str] = set()
+    seen_dirs: set[tuple[int, int]] = set()  # (device, inode): the same directory or file by any path
+    seen_files: set[tuple[int, int]] = set()
     # One walk that never enters skipped or vendored directories (node_modules can hold thousands of
     # files); symlinked directories are followed once each, so a link loop ends.
     for current, dirs, names in os.walk(directory, followlinks=True):
-        real_dir = os.path.realpath(current)
-        if real_dir in seen_dirs:
+        try:
+            st = os.stat(current)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen_dirs:
             dirs[:] = []
             continue
-        seen_dirs.add(real_dir)
+        seen_dirs.add((st.st_dev, st.st_ino))
         top = current == str(directory)
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
                          and not d.endswith((".dist-info", ".egg-info")) and not (top and d in vendored))
@@ -289,9 +293,12 @@ def python_files(directory: Path) -> tuple[list[Path], list[str]]:
             if not name.endswith(".py") or (top and name.removesuffix(".py") in vendored):
                 continue
             path = os.path.join(current, name)
-            real = os.path.realpath(path)
-            if real not in seen_files and os.path.isfile(path):
-                seen_files.add(real)
+            try:
+                st = os.stat(path)
+            except OSError:  # a dangling link
+                continue
+            if (st.st_dev, st.st_ino) not in seen_files and stat.S_ISREG(st.st_mode):
+                seen_files.add((st.st_dev, st.st_ino))
                 files.append(Path(path))
     return sorted(files), sorted(vendored)
 
