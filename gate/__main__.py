@@ -1,5 +1,5 @@
 """Allow ``python -m gate``."""
 
-from gate.cli import main
+from gate.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -7,6 +7,7 @@ policy, baseline) cannot be analysed or used — the gate then blocks.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -54,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("file", type=Path)
     pol_sub.add_parser("schema", help="print the policy JSON Schema (for editors)")
     return p
+
+
+def entry() -> int:
+    """The ``flowgate`` command and ``python -m gate``: a short-lived process, so the cyclic garbage
+    collector stays off throughout (``scan`` pauses it anyway; re-enabling it before the report cost a
+    0.08 s collection of the scan's AST nodes at 1000 functions). In-process callers use ``main``."""
+    gc.disable()
+    return main()
 
 
 def main(argv: list[str] | None = None) -> int:
