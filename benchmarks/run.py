@@ -34,7 +34,7 @@ from gate.scan import _scratch_parent  # noqa: E402
 
 def time_flowgate(app: Path) -> float:
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "gate", "scan", str(app), "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "gate", "scan", str(app), "--format", "json", "--no-cache"],
                           capture_output=True, text=True, check=False, cwd=ROOT)
     elapsed = time.monotonic() - start
     if proc.returncode not in (0, 1):

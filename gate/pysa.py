@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,7 @@ def run_pysa(app: InstrumentedApp, workdir: Path, timeout: int | None = None) ->
 
 def run_engine(root: Path, models_dir: Path, stubs_dir: Path, workdir: Path, timeout: float) -> Path:
     """pyrefly, then Pysa, on the analysis root ``root``; the path of ``taint-output.json``."""
+    _check_engine_version()
     (root / "pyrefly.toml").write_text(PYREFLY_TOML.format(root=root, stubs=stubs_dir), encoding="utf-8")
     report, results = workdir / "pyrefly-report", workdir / "pysa-results"
     report.mkdir()
@@ -129,6 +131,22 @@ def run_engine(root: Path, models_dir: Path, stubs_dir: Path, workdir: Path, tim
     if not output.is_file():
         raise AnalysisError(f"Pysa wrote no taint-output.json in {results}")
     return output
+
+
+ENGINE_VERSION = "0.10.0"  # the pyre-check whose arguments file _engine_arguments writes
+
+
+def _check_engine_version() -> None:
+    """Fail closed, and say why, if another pyre-check is installed: its engine may read another
+    arguments file, and a Pysa that misreads its inputs can report nothing."""
+    try:
+        found: str | None = metadata.version("pyre-check")
+    except metadata.PackageNotFoundError:
+        found = None
+    if found != ENGINE_VERSION:
+        raise AnalysisError(f"flowgate drives pyre-check {ENGINE_VERSION}'s engine directly, but "
+                            f"{'pyre-check ' + found if found else 'no pyre-check'} is installed: install the "
+                            f"pinned pair (pip install 'pyre-check=={ENGINE_VERSION}' 'pyrefly==1.4.1')")
 
 
 def _step(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, log: list[str]

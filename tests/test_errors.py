@@ -81,6 +81,13 @@ def test_pysa_missing_binary_fails_closed(capsys, monkeypatch):
     assert code == 2 and "cannot start Pysa" in err and "gate blocks" in err
 
 
+def test_other_pyre_check_version_fails_closed(capsys, monkeypatch):
+    # The engine is driven through pyre-check 0.10.0's internal arguments file: another version blocks.
+    monkeypatch.setattr("gate.pysa.metadata.version", lambda dist: "0.9.25")
+    code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
+    assert code == 2 and "pyre-check 0.9.25 is installed" in err and "gate blocks" in err
+
+
 def test_real_pysa_crash_fails_closed(capsys, monkeypatch):
     # A taint configuration Pysa rejects: the real pyre exits non-zero and the gate blocks.
     monkeypatch.setattr("gate.policy.Policy.taint_config", lambda self, *extra: "{ not json")
