@@ -21,7 +21,6 @@ import ast
 import builtins
 import keyword
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,11 +83,6 @@ class InstrumentedApp:
     # every file of the copy (under root, models_dir or stubs_dir) -> its text; see materialize()
     files: dict[Path, str] = field(default_factory=dict)
 
-    def digest_input(self) -> Iterator[tuple[str, str]]:
-        """(tree/relative path, text) of every file, sorted: what the cache key is made of."""
-        for path in sorted(self.files):
-            yield str(path.relative_to(self.root.parent)), self.files[path]
-
     def original(self, rel: str) -> Path | None:
         return self.file_map.get(rel)
 
@@ -117,12 +111,12 @@ def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> In
     return app
 
 
-def materialize(app: InstrumentedApp) -> None:
-    """Write the copy where Pysa reads it."""
+def materialize(app: InstrumentedApp, files: dict[Path, str] | None = None) -> None:
+    """Write the copy (or ``files``, a part of it) where Pysa reads it."""
     for d in (app.root, app.models_dir, app.stubs_dir):
         d.mkdir(parents=True, exist_ok=True)
     made: set[Path] = set()
-    for path, text in app.files.items():
+    for path, text in (app.files if files is None else files).items():
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
