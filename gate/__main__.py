@@ -2,4 +2,4 @@
 
 from gate.cli import entry
 
-raise SystemExit(entry())
+entry()
