@@ -167,11 +167,12 @@ def measure(n: int, repeat: int) -> dict[str, float | int]:
     try:
         app = work / "app"
         generate(n, app)
-        bare = [time_bare_pysa(app) for _ in range(repeat)]
-        engine = [time_bare_pysa(app, engine=True) for _ in range(repeat)]
-        cold, warm, edit, rss = [], [], [], []
+        bare, engine, cold, warm, edit, rss = [], [], [], [], [], []
         flows = -1
+        # Interleaved, so that a slow spell of the machine hits the baseline and the gate alike.
         for r in range(repeat):
+            bare.append(time_bare_pysa(app))
+            engine.append(time_bare_pysa(app, engine=True))
             cache = work / f"cache{r}"
             scan = [sys.executable, "-m", "gate", "scan", str(app), "--cache-dir", str(cache), "--format", "json",
                     "--output", str(work / "out.json")]
