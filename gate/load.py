@@ -59,12 +59,7 @@ def load_input(path: Path, template: Path | None = None, code_dirs: dict[str, Pa
 def decode_template(path: Path) -> dict[str, Any]:
     """Decode YAML or JSON CloudFormation, with located errors (JSON when it looks like JSON:
     ``.json`` or a leading ``{``; a YAML flow mapping that is not JSON still decodes as YAML)."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise GateInputError(f"cannot read template: {exc.strerror or exc}", str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise GateInputError(f"template does not parse: not UTF-8 text (byte {exc.start})", str(path)) from None
+    text = _template_text(path, "utf-8-sig")
     if path.suffix == ".json" or (text.lstrip().startswith("{") and _is_json(text)):
         return _checked(_json_template(text, path), path)
     try:
@@ -389,13 +384,16 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def decode_assembly_template(path: Path) -> dict[str, Any]:
     """A template CDK wrote: always JSON. Same checks and located errors as ``decode_template``."""
+    return _checked(_json_template(_template_text(path, "utf-8"), path), path)
+
+
+def _template_text(path: Path, encoding: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes().decode(encoding)
     except OSError as exc:
         raise GateInputError(f"cannot read template: {exc.strerror or exc}", str(path)) from None
     except UnicodeDecodeError as exc:
         raise GateInputError(f"template does not parse: not UTF-8 text (byte {exc.start})", str(path)) from None
-    return _checked(_json_template(text, path), path)
 
 
 def _json_template(text: str, path: Path) -> Any:
