@@ -30,6 +30,7 @@ _BUCKET = "bucket:"  # union-find nodes that tie the code roots storing and read
 _PACKAGE = re.compile(rf"\b{PACKAGE_PREFIX}\w+")
 _HOP_REF = re.compile(rf"\b{HOPS_MODULE}\.(\w+)")
 _BLOCK_START = re.compile(r"(?:async\s+)?def\s+([\w.]+)|class\s+(\w+)|import\s+([\w.]+)|from\s+([\w.]+)\s+import")
+_MODEL_DEF = re.compile(r"\s*def\s+([\w.]+)")
 Results = tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]
 
 
@@ -180,7 +181,7 @@ def split_copy(app: InstrumentedApp, part: Partition) -> SplitCopy:
 
 
 def _model_owner(part: Partition, line: str) -> str:
-    match = re.match(r"\s*def\s+([\w.]+)", line)
+    match = _MODEL_DEF.match(line)
     return part.owner(match.group(1)) if match else SHARED
 
 

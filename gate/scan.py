@@ -114,16 +114,15 @@ def _without_cyclic_gc() -> Iterator[None]:
 def _analyse(plan: Plan, app: InstrumentedApp, workdir: Path, cache: PysaCache | None, keep_workdir: bool,
              progress: Progress, timings: dict[str, float]) -> Results:
     """Pysa's issues and models for the whole app: without a cache one run; with one, per component
-    (see gate.components), running Pysa once over the components the cache does not have."""
+    (see gate.components), running Pysa once over the components the cache does not have. Records
+    ``timings["pysa"]`` when Pysa ran."""
     if cache is None:
-        issues, models = _run_pysa(plan, app, workdir, None, keep_workdir, progress, timings)
-        return sorted(issues, key=_issue_order), models
+        return _run_pysa(plan, app, workdir, None, keep_workdir, progress, timings)
     # The whole copy first: an unchanged app is one lookup, not one per component.
     whole = cache_key(copy_texts(app))
     hit = cache.load(whole)
     if hit is not None:
-        timings["pysa"], timings["cache"] = 0.0, 1.0
-        return sorted(hit[0], key=_issue_order), hit[1]
+        return hit
     split = split_copy(app, partition(plan))
     digests = split.digests()
     found: dict[str, Results | None] = {c: cache.load(d) for c, d in digests.items()}
@@ -139,8 +138,6 @@ def _analyse(plan: Plan, app: InstrumentedApp, workdir: Path, cache: PysaCache |
             got = results.get(c, ([], {}))
             found[c] = got
             cache.store(digests[c], *got)
-    else:
-        timings["pysa"], timings["cache"] = 0.0, 1.0
     issues: list[dict[str, Any]] = []
     models: dict[str, dict[str, Any]] = {}
     for c in [SHARED, *components]:
@@ -149,7 +146,7 @@ def _analyse(plan: Plan, app: InstrumentedApp, workdir: Path, cache: PysaCache |
         issues += part[0]
         models.update(part[1])
     cache.store(whole, issues, models)
-    return sorted(issues, key=_issue_order), models
+    return issues, models
 
 
 def _run_pysa(plan: Plan, app: InstrumentedApp, workdir: Path, subset: tuple[SplitCopy, set[str]] | None,
@@ -217,6 +214,9 @@ def _scan(path: Path, template: Path | None, policy: Policy | None, fail_on: str
             progress.done()
             return ScanResult(model, plan, app, [], timings, workdir if keep_workdir else None, policy)
         issues, models = _analyse(plan, app, workdir, cache, keep_workdir, progress, timings)
+        issues = sorted(issues, key=_issue_order)
+        if "pysa" not in timings:
+            timings["pysa"], timings["cache"] = 0.0, 1.0
         if cache:
             cache_warnings = cache.warnings
         t3 = time.monotonic()
