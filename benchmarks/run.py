@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gate.appmodel import build_app_model  # noqa: E402
-from gate.instrument import DATA_DIR  # noqa: E402
-from gate.load import load_input  # noqa: E402
-from gate.policy import default_policy  # noqa: E402
-from gate.pysa import DEFAULT_TIMEOUT, PYREFLY_TOML, run_engine, tool_path  # noqa: E402
+from gate.inputs.detect import load_input  # noqa: E402
+from gate.instrument.build import DATA_DIR  # noqa: E402
+from gate.model.build import build_app_model  # noqa: E402
+from gate.policy.load import default_policy  # noqa: E402
+from gate.pysa.driver import DEFAULT_TIMEOUT, PYREFLY_TOML, run_engine, tool_path  # noqa: E402
 from gate.scan import _scratch_parent  # noqa: E402
 
 

@@ -23,8 +23,8 @@ import jsii
 from cdk_aspect.recorder import FlowGateAspect
 
 if TYPE_CHECKING:
-    from gate.findings import Finding
-    from gate.scan import ScanResult
+    from gate.findings.types import Finding
+    from gate.report.types import ScanResult
 
 PLUGIN_NAME = "flowgate"
 REPORT_DIR = "flowgate"  # inside the cloud assembly: cdk.out/flowgate/
@@ -77,7 +77,7 @@ class FlowGatePlugin:
     @property
     def rule_ids(self) -> list[str]:
         try:
-            from gate.policy import find_policy
+            from gate.policy.load import find_policy
 
             names = [r.name for r in find_policy(self._options.policy, self._options.project_dir).rules]
         except Exception:  # the same error is reported by validate(); names are informational
@@ -91,7 +91,7 @@ class FlowGatePlugin:
         except KeyboardInterrupt:
             violations, success = [_error("interrupted", templates)], False
         except Exception as exc:  # fail closed: a raising plugin would let the synthesis pass
-            from gate.errors import GateInputError
+            from gate.common.errors import GateInputError
 
             message = str(exc) if isinstance(exc, GateInputError) else f"internal error: {type(exc).__name__}: {exc}"
             if os.environ.get("FLOWGATE_DEBUG"):
@@ -113,8 +113,8 @@ class FlowGatePlugin:
             success=success, violations=[_to_cdk(v) for v in violations], plugin_version=self.version)
 
     def _run(self, outdir: Path, templates: list[str]) -> tuple[list[Violation], bool]:
-        from gate.cache import from_options
-        from gate.policy import find_policy
+        from gate.common.cache import from_options
+        from gate.policy.load import find_policy
         from gate.scan import scan
 
         started = time.monotonic()
@@ -179,7 +179,7 @@ def _asset_source(cfn: Any) -> str | None:
 
 
 def write_reports(result: ScanResult, report_dir: Path, base: Path, formats: tuple[str, ...]) -> list[Path]:
-    from gate.cli import render_report
+    from gate.cli.common import render_report
 
     written = []
     for fmt in formats:
@@ -203,7 +203,8 @@ def violations_of(result: ScanResult, base: Path, allow_incomplete: bool,
 
 
 def _flow_violation(f: Finding, result: ScanResult, base: Path) -> Violation:
-    from gate.report_text import _rel, chain
+    from gate.report.paths import _rel
+    from gate.report.text import chain
 
     model = result.model
     cwe = f" ({f.rule.cwe})" if f.rule.cwe else ""
@@ -264,8 +265,8 @@ def summary_line(result: ScanResult, success: bool, seconds: float, written: lis
     flows = f"{len(result.findings)} flow(s), {len(result.blocking)} blocking"
     if result.suppressed:
         flows += f", {len(result.suppressed)} suppressed"
-    from gate.appmodel import CDK_INTERNAL
-    from gate.report_text import _rel
+    from gate.model.build import CDK_INTERNAL
+    from gate.report.paths import _rel
 
     skipped = [f for f in model.skipped_functions() if f.skipped_reason != CDK_INTERNAL]
     skip_text = ""

@@ -18,7 +18,7 @@ METADATA_TYPE = "flowgate:suppressions"
 
 def check_suppression(entry: Any) -> str | None:
     """Why ``entry`` is not a valid suppression, or None: the engine's own rules for declared ones."""
-    from gate.declared import suppression_problem
+    from gate.model.declared import suppression_problem
 
     return suppression_problem(dict(entry) if isinstance(entry, Mapping) else entry)
 

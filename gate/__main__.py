@@ -1,5 +1,5 @@
 """Allow ``python -m gate``."""
 
-from gate.cli import entry
+from gate.cli.main import entry
 
 entry()

@@ -9,59 +9,30 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gate.appmodel import build_app_model
-from gate.cache import PysaCache
-from gate.cache import key as cache_key
-from gate.components import SHARED, Results, SplitCopy, copy_texts, partition, split_copy
-from gate.declared import declared_suppressions
-from gate.errors import GateInputError
-from gate.findings import Finding, build_findings
-from gate.instrument import InstrumentedApp, instrument, materialize
-from gate.load import load_input
-from gate.model import AppModel
-from gate.plan import Plan, build_plan
-from gate.policy import Policy, default_policy
-from gate.progress import Progress
-from gate.pysa import run_pysa
-from gate.scope import OUT_OF_SCOPE, scope_plan
-from gate.triage import triage
-
-
-@dataclass
-class ScanResult:
-    model: AppModel
-    plan: Plan
-    app: InstrumentedApp
-    findings: list[Finding]
-    timings: dict[str, float] = field(default_factory=dict)
-    workdir: Path | None = None
-    policy: Policy | None = None
-    triage_warnings: list[str] = field(default_factory=list)
-    baseline_used: bool = False
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [*self.model.warnings, *self.app.warnings, *self.triage_warnings]
-
-    @property
-    def suppressed(self) -> list[Finding]:
-        return [f for f in self.findings if f.suppressed_by is not None]
-
-    @property
-    def incomplete(self) -> list[str]:
-        """What could not be analysed (functions, then modules left out of an analysed code root)."""
-        out = [f"{f.logical_id}: {f.skipped_reason}" for f in self.model.problem_functions()]
-        reasons = {f.skipped_reason for f in self.model.problem_functions()}
-        out += [why for why in self.plan.file_problems.values() if why not in reasons]
-        return out
+from gate.common.cache import PysaCache
+from gate.common.cache import key as cache_key
+from gate.common.errors import GateInputError
+from gate.common.progress import Progress
+from gate.findings.trace import build_findings
+from gate.inputs.detect import load_input
+from gate.instrument.build import instrument, materialize
+from gate.instrument.types import InstrumentedApp
+from gate.model.build import build_app_model
+from gate.model.declared import declared_suppressions
+from gate.model.types import AppModel
+from gate.plan.build import build_plan
+from gate.plan.scope import OUT_OF_SCOPE, scope_plan
+from gate.plan.types import Plan
+from gate.policy.load import default_policy
+from gate.policy.types import Policy
+from gate.pysa.components import SHARED, Results, SplitCopy, copy_texts, partition, split_copy
+from gate.pysa.driver import run_pysa
+from gate.report.types import ScanResult
+from gate.verdict.triage import triage
 
 
 def _scratch_parent() -> str | None:

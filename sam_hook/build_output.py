@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from gate.errors import GateInputError
+from gate.common.errors import GateInputError
 
 DEFAULT_BUILD_DIR = Path(".aws-sam") / "build"
 BUILT_TEMPLATE = "template.yaml"

@@ -14,11 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gate.cache import from_options
-from gate.cli import EXIT_BLOCK, EXIT_ERROR, EXIT_OK, add_cache_options, emit_report, gate_exit
-from gate.errors import GateInputError
-from gate.progress import Progress
-from gate.rules import SEVERITIES
+from gate.cli.common import EXIT_BLOCK, EXIT_ERROR, EXIT_OK, add_cache_options, emit_report, gate_exit
+from gate.common.cache import from_options
+from gate.common.errors import GateInputError
+from gate.common.progress import Progress
+from gate.policy.rules import SEVERITIES
 from sam_hook.build_output import DEFAULT_BUILD_DIR, block, built_template, source_code_dirs
 
 # sam build options that take a value and matter to the gate (where the template and output are).
@@ -69,9 +69,9 @@ def main(argv: list[str]) -> int:
 
 def check(build_dir: Path, args: argparse.Namespace) -> int:
     """Gate a build; on blocking flows or when the app cannot be analysed, make the build undeployable."""
-    from gate.policy import find_policy
+    from gate.policy.load import find_policy
     from gate.scan import scan
-    from gate.triage import read_baseline
+    from gate.verdict.baseline import read_baseline
 
     build_dir = build_dir.resolve()
     project = (args.project_dir or _project_dir(build_dir)).resolve()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.scan import ScanResult, scan
+from gate.report.types import ScanResult
+from gate.scan import scan
 
 # Every test proves real Pysa behaviour: the CLI's result cache stays off unless a test turns it on.
 os.environ["FLOWGATE_NO_CACHE"] = "1"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gate import cli
-from gate.pysa import run_pysa
+from gate.cli import main as cli
+from gate.pysa.driver import run_pysa
 
 
 def _app(root: Path) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, SAMPLES, tree_digest
 
-from gate.policy import find_policy
+from gate.policy.load import find_policy
 from gate.scan import scan
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -316,7 +316,7 @@ def test_malformed_declared_suppressions_are_located_errors(tmp_path, capsys, me
 
 
 def test_cdk_internal_functions_are_skipped_not_analysed():
-    from gate.appmodel import _cdk_internal
+    from gate.model.build import _cdk_internal
 
     handlers = Path("/tmp/jsii-kernel-x/node_modules/aws-cdk-lib/custom-resource-handlers/dist/aws-s3-deployment")
     assert _cdk_internal(None, handlers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, by_sink_function, flows
 
-from gate.report_text import explain_lines
+from gate.report.text import explain_lines
 
 EXPECTED = {
     # put_object(Body) -> get_object()["Body"].read() in a function nothing triggers
@@ -64,7 +64,7 @@ def test_explain_lists_stores_reads_and_pruning(content):
 
 
 def test_html_graph_shows_content_edges_and_outside_writers(content):
-    from gate.report_html import render_html
+    from gate.report.html_report import render_html
 
     page = render_html(content, FIXTURES / "content")
     assert "<title>outside writers</title>" in page and "<title>bucket ReportsBucket</title>" in page

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import tree_digest
 
-from gate import cli
+from gate.cli import main as cli
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, SAMPLES
 
-from gate import cli
+from gate.cli import main as cli
 
 
 def _run(capsys, *args: str) -> tuple[int, str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate import cli
-from gate.pysa import PysaResult
+from gate.cli import main as cli
+from gate.pysa.driver import PysaResult
 
 TYPES = ["AWS::Lambda::Function", "AWS::Serverless::Function", "AWS::S3::Bucket", "AWS::SQS::Queue",
          "AWS::SNS::Topic", "AWS::DynamoDB::Table", "AWS::Lambda::EventSourceMapping", "AWS::SNS::Subscription",

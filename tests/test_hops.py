@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, by_sink_function, by_source_function, flows
 
-from gate.iam import Target, evaluate, function_permissions
-from gate.patterns import MAYBE, NO, UNKNOWN_VALUE, YES, JsonText, match, match_any
-from gate.report_text import explain_lines
-from gate.validators import allow_list_verdict
+from gate.common.event_patterns import MAYBE, NO, UNKNOWN_VALUE, YES, JsonText, match, match_any
+from gate.model.iam import Target, evaluate, function_permissions
+from gate.pyast.regex_guards import allow_list_verdict
+from gate.report.text import explain_lines
 
 CI = "code-injection"
 

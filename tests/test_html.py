@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import ROOT, SAMPLES
 
-from gate.report_html import render_html
+from gate.report.html_report import render_html
 
 ARTIFACTS = Path(os.environ.get("FLOWGATE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -71,7 +71,7 @@ def test_html_report_renders_graph_and_flows(vulnerable, tmp_path):
 
 
 def test_terminal_view_groups_by_severity_with_code_steps(vulnerable):
-    from gate.report_text import render_text
+    from gate.report.text import render_text
 
     text = render_text(vulnerable, SAMPLES / "sam-vulnerable", colour=False)
     headings = [line for line in text.splitlines() if re.fullmatch(r"[A-Z]+ \(\d+\)", line)]

@@ -7,8 +7,8 @@ import shutil
 
 from conftest import FIXTURES, flows
 
-from gate.appmodel import build_app_model
-from gate.load import load_input
+from gate.inputs.detect import load_input
+from gate.model.build import build_app_model
 
 
 def test_plain_cloudformation_yaml(cfn):

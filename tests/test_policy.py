@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, flows
 
-from gate import cli
-from gate.policy import (
+from gate.cli import main as cli
+from gate.policy.load import (
     DEFAULT_POLICY_PATH,
     STARTER_POLICY,
-    Suppression,
     check_policy_file,
     compile_policy,
     default_policy,
     schema,
 )
+from gate.policy.types import Suppression
 from gate.scan import scan
-from gate.triage import triage
+from gate.verdict.triage import triage
 
 POLICY_APP = FIXTURES / "policy_app"
 

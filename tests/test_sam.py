@@ -121,9 +121,9 @@ def test_sam_build_failure_and_bad_usage_are_exit_2(tmp_path):
 
 
 def test_without_build_metadata_the_build_copy_is_analysed_without_vendored_packages(tmp_path):
-    from gate.appmodel import build_app_model
-    from gate.load import load_input
-    from gate.plan import build_plan
+    from gate.inputs.detect import load_input
+    from gate.model.build import build_app_model
+    from gate.plan.build import build_plan
 
     app = _copy(SAMPLES / "sam-vulnerable", tmp_path)
     _sam_build(app)

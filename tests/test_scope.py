@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import by_sink_function
 
+from gate.plan.scope import OUT_OF_SCOPE
 from gate.scan import scan
-from gate.scope import OUT_OF_SCOPE
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from gate.instrument import Edit, apply_edits
-from gate.intrinsics import references
-from gate.model import Trigger
-from gate.pysource import UNKNOWN, CodeRoot, Sym, resolve_handle, resolve_str
-from gate.services import SERVICES
+from gate.common.intrinsics import references
+from gate.instrument.edits import apply_edits
+from gate.instrument.types import Edit
+from gate.model.types import Trigger
+from gate.pyast.index import CodeRoot
+from gate.pyast.resolve import resolve_handle, resolve_str
+from gate.pyast.types import UNKNOWN, Sym
 from gate.services.base import CallFacts
+from gate.services.registry import SERVICES
 
 
 def test_references_through_intrinsics():
@@ -133,7 +136,7 @@ def test_edits_keep_line_numbers():
 
 
 def test_dict_get_rewrite_is_valid_python(tmp_path):
-    from gate.instrument import _dict_get_edits
+    from gate.instrument.rewrite import _dict_get_edits
 
     module = _module(tmp_path, """
         import requests
@@ -150,7 +153,7 @@ def test_dict_get_rewrite_is_valid_python(tmp_path):
 
 
 def test_cloudformation_yaml_short_forms_and_scalars():
-    from gate.cfn_yaml import loads
+    from gate.inputs.cfn_yaml import loads
 
     doc = loads(textwrap.dedent("""\
         AWSTemplateFormatVersion: 2010-09-09
@@ -195,7 +198,7 @@ def test_cloudformation_yaml_short_forms_and_scalars():
      + "f: [*e, *e, *e]\n", 0, 0, "aliases expand to more than"),
 ])
 def test_cloudformation_yaml_errors_are_located(text, line, column, message):
-    from gate.cfn_yaml import TemplateSyntaxError, loads
+    from gate.inputs.cfn_yaml import TemplateSyntaxError, loads
 
     with pytest.raises(TemplateSyntaxError) as info:
         loads(text)

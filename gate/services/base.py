@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gate.model import Function, Resource, Stack, Trigger
-    from gate.pysource import Handle, Scope, Sym
+    from gate.inputs.types import Stack
+    from gate.model.types import Function, Resource, Trigger
+    from gate.pyast.index import Scope
+    from gate.pyast.types import Handle, Sym
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -90,7 +92,7 @@ class ServiceContext:
 
     def function_of(self, value: Any) -> str | None:
         """The logical ID of the function a ``Ref``/``GetAtt``/``Sub`` value points at."""
-        from gate.intrinsics import references
+        from gate.common.intrinsics import references
 
         for logical, _attr in references(value):
             if logical in self.functions:
@@ -105,8 +107,8 @@ class ServiceContext:
         return None
 
     def resource_of(self, value: Any, types: tuple[str, ...]) -> Resource | None:
-        from gate.intrinsics import literal, references
-        from gate.model import passed_in
+        from gate.common.intrinsics import literal, references
+        from gate.model.types import passed_in
 
         owner, value = passed_in(self.stacks, self.stack, value)
         resources = self.resources if owner is self.stack else self.stack_resources.get(owner.name, {})
@@ -159,7 +161,8 @@ class Service:
     def call_facts(self, api: WriteApi, call: ast.Call, scope: Scope, handle: Handle) -> CallFacts | None:
         """Target, key and known values of a write (``None``: this call writes nothing after all);
         services with nested targets override this."""
-        from gate.pysource import UNKNOWN, call_argument, resolve_str
+        from gate.pyast.resolve import call_argument, resolve_str
+        from gate.pyast.types import UNKNOWN
 
         params = api.params
         target = resolve_str(call_argument(call, params, api.target), scope) if api.target else (
@@ -185,7 +188,7 @@ class Service:
         The default evaluates Lambda event source mapping ``FilterCriteria`` (any pattern matches)
         against ``facts.values``.
         """
-        from gate.patterns import match_any
+        from gate.common.event_patterns import match_any
 
         criteria = trigger.details.get("FilterCriteria")
         if not criteria:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.intrinsics import references
-from gate.model import EntryPoint
+from gate.common.intrinsics import references
+from gate.model.types import EntryPoint
 from gate.services.base import ServiceContext
 
 _KINDS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gate.model import Trigger
+from gate.model.types import Trigger
 from gate.services.base import ServiceContext
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate.intrinsics import literal
-from gate.model import Resource, Trigger
-from gate.patterns import UNKNOWN_VALUE, JsonText, match_any
+from gate.common.event_patterns import UNKNOWN_VALUE, JsonText, match_any
+from gate.common.intrinsics import literal
+from gate.model.types import Resource, Trigger
 from gate.services.base import ACCOUNT, REGION, CallFacts, Service, ServiceContext, WriteApi
 
 _BUS = ("AWS::Events::EventBus",)
@@ -87,7 +87,8 @@ class EventBridge(Service):
         """The bus is ``Entries[0]["EventBusName"]`` (the default bus when absent)."""
         import ast
 
-        from gate.pysource import UNKNOWN, call_argument, const, resolve_str
+        from gate.pyast.resolve import call_argument, resolve_str
+        from gate.pyast.types import UNKNOWN, const
 
         entries = call_argument(call, api.params, "Entries")
         target = UNKNOWN
@@ -99,7 +100,7 @@ class EventBridge(Service):
         return CallFacts(target, None, self.known_values(api, call, scope))
 
     def known_values(self, api, call, scope):
-        from gate.pysource import call_argument, static_value
+        from gate.pyast.resolve import call_argument, static_value
 
         entries = static_value(call_argument(call, api.params, "Entries"), scope)
         first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else None

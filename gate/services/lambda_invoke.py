@@ -6,7 +6,7 @@ reports show only those some write actually reaches. The invoked function's even
 
 from __future__ import annotations
 
-from gate.model import Resource, Trigger
+from gate.model.types import Resource, Trigger
 from gate.services.base import CallFacts, Service, ServiceContext, WriteApi
 
 _INVOKE = ("FunctionName", "InvocationType", "LogType", "ClientContext", "Payload", "Qualifier")

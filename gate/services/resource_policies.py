@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.iam import iam_match
-from gate.intrinsics import references, render
+from gate.common.intrinsics import references, render
+from gate.model.iam import iam_match
 from gate.services.base import ServiceContext
 
 # policy resource type -> (property listing the protected resources, write actions)

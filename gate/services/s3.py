@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.model import Resource, Trigger
+from gate.model.types import Resource, Trigger
 from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi
 
 _BUCKET = ("AWS::S3::Bucket",)
@@ -55,7 +55,8 @@ class S3(Service):
             return super().call_facts(api, call, scope, handle)
         import ast
 
-        from gate.pysource import UNKNOWN, call_argument, resolve_str
+        from gate.pyast.resolve import call_argument, resolve_str
+        from gate.pyast.types import UNKNOWN
 
         method = resolve_str(call_argument(call, api.params, "ClientMethod"), scope).exact()
         if method is not None and method != "put_object":

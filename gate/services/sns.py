@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.model import Resource, Trigger
-from gate.patterns import UNKNOWN_VALUE, JsonText, match_any
+from gate.common.event_patterns import UNKNOWN_VALUE, JsonText, match_any
+from gate.model.types import Resource, Trigger
 from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi, filter_patterns
 from gate.services.event_source_mappings import mapping_triggers
 
@@ -70,7 +70,7 @@ class SNS(Service):
         return []
 
     def known_values(self, api, call, scope):
-        from gate.pysource import call_argument, static_value
+        from gate.pyast.resolve import call_argument, static_value
 
         attrs_node = call_argument(call, api.params, "MessageAttributes")
         attrs: Any = {}

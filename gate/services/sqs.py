@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gate.model import Resource, Trigger
-from gate.patterns import UNKNOWN_VALUE
+from gate.common.event_patterns import UNKNOWN_VALUE
+from gate.model.types import Resource, Trigger
 from gate.services.base import Service, ServiceContext, SubResource, WriteApi
 from gate.services.event_source_mappings import mapping_triggers
 
@@ -30,7 +30,7 @@ class SQS(Service):
         return mapping_triggers(ctx, "sqs", self.resource_types)
 
     def known_values(self, api, call, scope):
-        from gate.pysource import call_argument, static_value
+        from gate.pyast.resolve import call_argument, static_value
 
         if api.method in ("send_message_batch", "send_messages"):
             entries = static_value(call_argument(call, api.params, "Entries"), scope)

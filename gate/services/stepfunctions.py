@@ -14,8 +14,8 @@ import json
 import re
 from typing import Any
 
-from gate.intrinsics import references, render
-from gate.model import Resource, Trigger
+from gate.common.intrinsics import references, render
+from gate.model.types import Resource, Trigger
 from gate.services.base import CallFacts, Service, ServiceContext, WriteApi
 from gate.services.eventbridge import jsonpath_expression
 

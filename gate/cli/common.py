@@ -1,0 +1,73 @@
+"""TODO docstring (from gate/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gate.common.errors import GateInputError
+
+if TYPE_CHECKING:
+    from gate.report.types import ScanResult
+
+
+EXIT_OK, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
+
+
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", type=Path,
+                   help="Pysa result cache (default: $FLOWGATE_CACHE_DIR, else ~/.cache/flowgate)")
+    p.add_argument("--no-cache", action="store_true", help="always run Pysa (also: $FLOWGATE_NO_CACHE=1)")
+
+
+def gate_exit(result: ScanResult, allow_incomplete: bool) -> int:
+    """1 for blocking flows; else 2 when the result is incomplete (unless allowed); else 0."""
+    if result.incomplete:
+        verdict = ("accepted (--allow-incomplete)" if allow_incomplete or result.blocking
+                   else "the gate blocks (exit 2); --allow-incomplete accepts this")
+        print(f"flowgate: incomplete: {len(result.incomplete)} problem(s), {verdict}:", file=sys.stderr)
+        for problem in result.incomplete:
+            print(f"flowgate:   not analysed: {problem}", file=sys.stderr)
+    if result.blocking:
+        return EXIT_BLOCK
+    if result.incomplete and not allow_incomplete:
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def render_report(result: ScanResult, base: Path, fmt: str, colour: bool = False, explain: bool = False) -> str:
+    """``result`` as ``fmt``: text | json | sarif | html (paths relative to ``base``)."""
+    if fmt == "json":
+        from gate.report.json_report import render_json
+
+        return render_json(result, base)
+    if fmt == "html":
+        from gate.report.html_report import render_html
+
+        return render_html(result, base)
+    if fmt == "sarif":
+        from gate.report.sarif import render_sarif
+
+        return render_sarif(result, base)
+    from gate.report.text import render_text
+
+    return render_text(result, base, colour=colour, explain=explain)
+
+
+def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, explain: bool = False) -> None:
+    """Render ``result`` as ``fmt`` to ``output`` (a one-line summary then goes to stderr) or stdout."""
+    colour = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = render_report(result, base, fmt, colour=colour, explain=explain)
+    if output:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise GateInputError(f"cannot write report: {exc}", str(output)) from None
+        print(f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking; report: {output}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)

@@ -1,0 +1,303 @@
+"""Turn Pysa issues into findings on the user's code: full trace, hop chain, functions, severity.
+
+A Pysa issue records only the frame where source and sink meet. The full path is rebuilt by
+following each frame into the callee's model (``sources`` for the forward half, ``sinks`` for the
+backward half) until a leaf. Frames that enter a generated hop become service hops: the call site
+is the user's SDK write, and the hop's own call is the triggered handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from gate.findings.types import Finding, Hop, Step
+from gate.instrument.types import HOPS_MODULE, SDK_MODULE, InstrumentedApp
+from gate.model.types import AppModel
+from gate.plan.code_roots import PACKAGE_PREFIX
+from gate.plan.types import ContentSite, Edge, WriteSite
+from gate.policy.rules import SEVERITIES, Rule, lower
+from gate.policy.types import Policy
+
+_MAX_FRAMES = 60  # frames in one path
+
+
+_MAX_PATHS = 16  # sink paths expanded from one Pysa issue
+
+
+_FRAME_BUDGET = 400  # frames visited per issue half
+
+
+def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str, Any]],
+                   models: dict[str, dict[str, Any]], policy: Policy) -> list[Finding]:
+    out: dict[tuple, Finding] = {}
+    rules = policy.rules_by_code
+    legs: dict[tuple[bool, int, str], list[Finding]] = {}  # (store?, policy rule code, bucket) -> legs
+    for issue in issues:
+        leg = app.content_legs.get(issue.get("code", 0))
+        if leg is not None:
+            legs.setdefault((leg.store, leg.rule.code, leg.bucket), []).extend(
+                _findings_of_issue(model, app, issue, models, leg.pysa))
+            continue
+        rule = rules.get(issue.get("code", 0))
+        if rule is None:
+            continue
+        for finding in _findings_of_issue(model, app, issue, models, rule):
+            _add(out, finding)
+    for (store, code, bucket), stored in legs.items():
+        if not store:
+            continue
+        for s in stored:
+            for r in legs.get((False, code, bucket), []):
+                for finding in _join(model, app, rules[code], bucket, s, r):
+                    _add(out, finding)
+    return sorted(out.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.rule.code, str(f.sink.file),
+                                                f.sink.line))
+
+
+def _add(out: dict[tuple, Finding], finding: Finding) -> None:
+    key = (finding.rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
+           tuple((h.resource, h.to_function) for h in finding.hops))
+    out.setdefault(key, finding)
+
+
+def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store: Finding, read: Finding
+          ) -> list[Finding]:
+    """A store leg and a read leg of the same rule and bucket: one flow through the object's content."""
+    read_site = app.content.read(read.content_read)
+    store_site = _store_site(app, store.content_store)
+    if read_site is None or store_site is None:
+        return []
+    writer = store.sink_function
+    store_conf = {c for fn, c, _how in store_site.buckets.get(bucket, []) if fn == writer} or {"unresolved"}
+    out = []
+    for reader, conf, how in read_site.buckets.get(bucket, []):
+        resolved = conf == "resolved" and store_conf == {"resolved"}
+        hop = Hop("s3", bucket, "object content", writer, reader, "resolved" if resolved else "unresolved",
+                  "object written and read back" if resolved else f"bucket of the read: {how}")
+        steps = [st for st in store.steps if st.file is not None]  # not the generated store call
+        if steps and steps[-1].kind == "write":
+            message = (f"writes the file that s3.upload_file(...) stores (line {store_site.line})"
+                       if store_site.api.method == "upload_file" else
+                       f"{store_site.api.label}(...) stores the object's content")
+            steps[-1] = replace(steps[-1], message=message)
+        first = read.source
+        steps.append(Step("trigger", first.file, first.line, first.column,
+                          f"{model.display_name(reader)} reads the object's content from "
+                          f"s3:{model.display_name(bucket)} ({read_site.api.label})", reader))
+        in_reader = True
+        for st in read.steps[1:]:
+            in_reader = in_reader and st.kind != "trigger"
+            steps.append(Step(st.kind, st.file, st.line, st.column, st.message, reader if in_reader else st.function))
+        hops = [*store.hops, hop, *read.hops]
+        low = any(h.confidence != "resolved" for h in hops)
+        out.append(Finding(rule, lower(rule.severity) if low else rule.severity, "low" if low else "high",
+                           store.source_function, read.sink_function if read.hops else reader,
+                           read.sink_callable, steps, hops,
+                           notes=[f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"],
+                           sink_scope=read.sink_scope))
+    return out
+
+
+def _store_site(app: InstrumentedApp, name: str) -> ContentSite | None:
+    """The store behind the last generated callee of a store leg: a write hop, or an upload file's class."""
+    if name.startswith("hop_"):
+        site = app.hops.get(name)
+        return app.content.store_of(site.id) if site else None
+    return next((s for s in app.content.stores() if f"_FgUpload{s.id}" == name), None)
+
+
+def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, Any],
+                       models: dict[str, dict[str, Any]], rule: Rule) -> list[Finding]:
+    """One finding per sink reached: Pysa merges all sinks behind one call site into one issue."""
+    traces = {t["name"]: t.get("roots") or [] for t in issue.get("traces", [])}
+    here = (issue["callable"], issue["filename"])
+    forward = _walk(models, here, traces.get("forward", []), "sources", rule.sources, limit=1)
+    backward = _walk(models, here, traces.get("backward", []), "sinks", rule.sinks, limit=_MAX_PATHS)
+    source_part = list(reversed(forward[0])) if forward else []
+    found = [_finding(model, app, issue, source_part + path, rule) for path in backward or [[]]]
+    return [f for f in found if f is not None]
+
+
+def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: list[dict[str, Any]],
+             rule: Rule) -> Finding | None:
+    if not raw:
+        return None
+    steps: list[Step] = []
+    hops: list[Hop] = []
+    current_fn = _functions_of(app, issue["callable"])
+    first = raw[0]
+    source_fn = _pick_entry(model, _functions_of(app, first["callable"])) or (
+        current_fn[0] if current_fn else None)
+    content_read = _content_read(first.get("leaf"))
+    read_site = app.content.read(content_read) if content_read else None
+    readers = [k for runs in (read_site.buckets.values() if read_site else []) for k, _c, _h in runs]
+    if readers and source_fn not in readers:
+        source_fn = readers[0]  # the function that runs the read, not any function of its code root
+    fn = source_fn
+    for i, frame in enumerate(raw):
+        if frame["type"] == "hop-call":
+            site: WriteSite | None = app.hops.get(frame["callee"].rsplit(".", 1)[-1])
+            steps.append(_step(app, frame, "write", site.api.label + "(...)" if site else "SDK write", fn))
+            continue
+        if frame["type"] == "trigger":
+            targets = _functions_of(app, frame["callee"])
+            prev_site = _previous_site(app, raw[:i])
+            edge = _edge_for(prev_site, targets)
+            to_fn = edge.trigger.function if edge else (targets[0] if targets else None)
+            if prev_site is not None and edge is not None:
+                hops.append(Hop(prev_site.api.service, edge.trigger.source, prev_site.api.label, fn,
+                                edge.trigger.function, edge.confidence, edge.note))
+            fn = to_fn
+            res_name = model.display_name(edge.trigger.source) if edge else "?"
+            steps.append(Step("trigger", app.original(frame["file"]), frame["callable_line"], 0,
+                              f"{model.display_name(to_fn) if to_fn else frame['callee']} triggered by "
+                              f"{prev_site.api.service if prev_site else '?'}:{res_name}", fn))
+            continue
+        kind = frame["type"]
+        steps.append(_step(app, frame, kind, frame["message"], fn))
+    last_write = next((f for f in reversed(raw) if f["type"] == "hop-call"), None)
+    content_store = last_write["callee"].split(".")[1] if last_write else ""
+    leaf = raw[-1].get("leaf") or "?"
+    # The HttpResponse sink is the handler's own return value.
+    sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else _short(leaf)
+    low = any(h.confidence != "resolved" for h in hops)
+    severity = lower(rule.severity) if low else rule.severity
+    notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
+    return Finding(rule, severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
+                   notes=notes, sink_scope=_short(raw[-1].get("callable", "?")), content_read=content_read,
+                   content_store=content_store)
+
+
+def _content_read(leaf: str | None) -> str:
+    """``s3_read_3`` for the leaf ``flowgate_hops.s3_read_3``/``s3_read_file_3`` (content reads)."""
+    if not leaf or not leaf.startswith(f"{HOPS_MODULE}.s3_read"):
+        return ""
+    return leaf.split(".", 1)[1]
+
+
+def _walk(models: dict[str, dict[str, Any]], here: tuple[str, str], roots: list[dict[str, Any]], section: str,
+          kinds: tuple[str, ...], limit: int) -> list[list[dict[str, Any]]]:
+    """Follow one half of an issue to its leaves; each path runs from the issue outwards.
+
+    Every branch whose taint kinds match the rule is followed, up to ``limit`` paths and a global
+    budget of frames, so cyclic or very wide models cannot blow up.
+    """
+    paths: list[list[dict[str, Any]]] = []
+    budget = [_FRAME_BUDGET]
+
+    def follow(callable_name: str, filename: str, candidates: list[dict[str, Any]],
+               prefix: list[dict[str, Any]]) -> None:
+        matching = [c for c in candidates if any(k.get("kind") in kinds for k in c.get("kinds", []))]
+        for frame in matching or candidates[:1]:
+            if len(paths) >= limit or budget[0] <= 0 or len(prefix) >= _MAX_FRAMES:
+                return
+            budget[0] -= 1
+            leaf = _leaf_name(frame)
+            if "origin" in frame:
+                origin = frame["origin"]
+                paths.append([*prefix, {"type": "source" if section == "sources" else "sink",
+                                        "callable": callable_name, "file": filename, "line": origin["line"],
+                                        "col": origin.get("start", 0), "leaf": leaf,
+                                        "message": _leaf_message(leaf, section)}])
+                continue
+            call = frame.get("call")
+            if not call:
+                continue
+            callee = (call.get("resolves_to") or ["?"])[0]
+            pos = call.get("position") or {}
+            model = models.get(callee)
+            if callable_name.startswith(f"{HOPS_MODULE}."):
+                step = {"type": "trigger", "callee": callee, "file": (model or {}).get("filename", "*"),
+                        "callable_line": (model or {}).get("callable_line", 1), "callable": callable_name}
+            else:
+                step = {"type": "hop-call" if callee.startswith(f"{HOPS_MODULE}.") else "call",
+                        "callable": callable_name, "file": filename, "line": pos.get("line", 0),
+                        "col": pos.get("start", 0), "callee": callee, "message": f"calls {_short(callee)}",
+                        "leaf": leaf}
+            if model is None:
+                paths.append([*prefix, step])
+                continue
+            follow(callee, model.get("filename", "*"), _matching_port(model.get(section) or [], call.get("port", "")),
+                   [*prefix, step])
+
+    follow(here[0], here[1], roots, [])
+    return paths
+
+
+def _matching_port(entries: list[dict[str, Any]], port: str) -> list[dict[str, Any]]:
+    root = port.split("[", 1)[0]
+    exact = [t for e in entries if e.get("port") == port for t in e.get("taint", [])]
+    if exact:
+        return exact
+    # Access paths can be widened or narrowed between caller and callee; match on the root.
+    return [t for e in entries if e.get("port", "").split("[", 1)[0] == root for t in e.get("taint", [])]
+
+
+def _leaf_name(frame: dict[str, Any]) -> str | None:
+    for kind in frame.get("kinds", []):
+        for leaf in kind.get("leaves", []):
+            return leaf.get("name")
+    return None
+
+
+def _leaf_message(leaf: str | None, section: str) -> str:
+    if section == "sources":
+        if leaf and leaf.startswith(f"{SDK_MODULE}."):
+            return "object keys from an S3 listing"
+        if leaf and leaf.startswith(f"{HOPS_MODULE}.s3_read"):
+            return "object content read from S3 (the bucket is writable from outside)"
+        if leaf and ("BaseException" in leaf or "traceback" in leaf):
+            return f"exception text ({_short(leaf)})"
+        return "untrusted event"
+    if leaf and leaf.startswith(PACKAGE_PREFIX):
+        return "returned to the HTTP caller"
+    return f"reaches {_short(leaf or '?')}"
+
+
+def _short(name: str) -> str:
+    parts = name.split(".")
+    if parts and parts[0].startswith(PACKAGE_PREFIX):
+        parts = parts[1:]
+    if parts and parts[0] == "builtins":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _step(app: InstrumentedApp, frame: dict[str, Any], kind: str, message: str, fn: str | None) -> Step:
+    rel = frame["file"]
+    line, col = frame["line"], frame["col"]
+    for shift_col, delta in sorted(app.column_shifts.get(rel, {}).get(line, []), reverse=True):
+        if col > shift_col:
+            col = max(shift_col, col - delta)
+    return Step(kind, app.original(rel), line, col + 1, message, fn)
+
+
+def _functions_of(app: InstrumentedApp, callable_name: str) -> list[str]:
+    if callable_name in app.handlers:
+        return list(app.handlers[callable_name])
+    package = callable_name.split(".", 1)[0]
+    return [k for dotted, keys in app.handlers.items() if dotted.split(".", 1)[0] == package for k in keys]
+
+
+def _pick_entry(model: AppModel, keys: list[str]) -> str | None:
+    for k in keys:
+        if model.entry_kinds(k):
+            return k
+    return keys[0] if keys else None
+
+
+def _previous_site(app: InstrumentedApp, frames: list[dict[str, Any]]) -> WriteSite | None:
+    for frame in reversed(frames):
+        if frame["type"] == "hop-call":
+            return app.hops.get(frame["callee"].rsplit(".", 1)[-1])
+    return None
+
+
+def _edge_for(site: WriteSite | None, targets: list[str]) -> Edge | None:
+    if site is None:
+        return None
+    for edge in site.edges:
+        if edge.trigger.function in targets:
+            return edge
+    return None

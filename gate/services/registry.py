@@ -1,0 +1,40 @@
+"""The service registry: the engine core iterates over these and knows none of them by name."""
+
+from __future__ import annotations
+
+from gate.services import dynamodb, eventbridge, kinesis, lambda_invoke, s3, sns, sqs, stepfunctions
+from gate.services.base import Service, SubResource, WriteApi
+
+SERVICES: dict[str, Service] = {m.SERVICE.name: m.SERVICE for m in (
+    s3, sqs, sns, dynamodb, kinesis, eventbridge, lambda_invoke, stepfunctions)}
+
+
+def service_for_resource_type(resource_type: str) -> Service | None:
+    for svc in SERVICES.values():
+        if resource_type in svc.resource_types:
+            return svc
+    return None
+
+
+def write_api(service: str, receiver: str, method: str) -> WriteApi | None:
+    svc = SERVICES.get(service)
+    if svc is None:
+        return None
+    for api in svc.writes:
+        if api.receiver == receiver and api.method == method:
+            return api
+    return None
+
+
+def sub_resource(service: str, parent: str, name: str) -> SubResource | None:
+    svc = SERVICES.get(service)
+    if svc is None:
+        return None
+    for sub in svc.sub_resources:
+        if sub.parent == parent and sub.name == name:
+            return sub
+    return None
+
+
+__all__ = ["SERVICES", "Service", "SubResource", "WriteApi", "service_for_resource_type", "sub_resource",
+           "write_api"]
