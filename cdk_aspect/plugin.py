@@ -21,6 +21,7 @@ import aws_cdk as cdk
 import jsii
 
 from cdk_aspect.recorder import FlowGateAspect
+from gate.report.registry import FORMATS
 
 if TYPE_CHECKING:
     from gate.findings.types import Finding
@@ -30,8 +31,7 @@ PLUGIN_NAME = "flowgate"
 REPORT_DIR = "flowgate"  # inside the cloud assembly: cdk.out/flowgate/
 ERROR_RULE = "flowgate-error"
 INCOMPLETE_RULE = "flowgate-incomplete"
-REPORT_FILES = {"sarif": "report.sarif", "json": "report.json", "html": "report.html", "text": "report.txt"}
-REPORT_FORMATS = tuple(REPORT_FILES)
+REPORT_FORMATS = tuple(FORMATS)  # every format of gate.report.registry
 
 
 @dataclass
@@ -179,11 +179,11 @@ def _asset_source(cfn: Any) -> str | None:
 
 
 def write_reports(result: ScanResult, report_dir: Path, base: Path, formats: tuple[str, ...]) -> list[Path]:
-    from gate.cli.common import render_report
+    from gate.report.registry import render_report
 
     written = []
     for fmt in formats:
-        path = report_dir / REPORT_FILES[fmt]
+        path = report_dir / FORMATS[fmt].file_name
         path.write_text(render_report(result, base, fmt), encoding="utf-8")
         written.append(path)
     return written
@@ -203,7 +203,7 @@ def violations_of(result: ScanResult, base: Path, allow_incomplete: bool,
 
 
 def _flow_violation(f: Finding, result: ScanResult, base: Path) -> Violation:
-    from gate.report.paths import _rel
+    from gate.report.paths import rel
     from gate.report.text import chain
 
     model = result.model
@@ -211,7 +211,7 @@ def _flow_violation(f: Finding, result: ScanResult, base: Path) -> Violation:
     lines = [f"{f.rule.title}{cwe}: {chain(f, model, base)}"]
     for step in (f.source, f.sink):
         fn = f" [{model.display_name(step.function)}]" if step.function else ""
-        lines.append(f"    {step.kind:<6} {_rel(step.file, base)}:{step.line}{fn}  {step.message}")
+        lines.append(f"    {step.kind:<6} {rel(step.file, base)}:{step.line}{fn}  {step.message}")
     ends = [k for k in dict.fromkeys((f.sink_function, f.source_function)) if k]
     lines.append("    functions: " + " -> ".join(model.display_name(k) for k in reversed(ends)))
     lines += [f"    note: {n}" for n in f.notes]
@@ -220,7 +220,7 @@ def _flow_violation(f: Finding, result: ScanResult, base: Path) -> Violation:
     if f.sink_function:
         fn = model.functions[f.sink_function]
         template = model.stack(fn.stack).template_path
-        resources.append((fn.logical_id, str(template), [f"{_rel(f.sink.file, base)}:{f.sink.line}"]))
+        resources.append((fn.logical_id, str(template), [f"{rel(f.sink.file, base)}:{f.sink.line}"]))
     fix = f.rule.help + " To accept the risk: FlowGateSuppressions.add_resource_suppressions(fn, " \
         f"[{{'rule': '{f.rule.name}', 'reason': '...'}}])."
     return Violation(f.rule.name, "\n".join(lines), f.severity, fix, resources)
@@ -266,7 +266,7 @@ def summary_line(result: ScanResult, success: bool, seconds: float, written: lis
     if result.suppressed:
         flows += f", {len(result.suppressed)} suppressed"
     from gate.model.build import CDK_INTERNAL
-    from gate.report.paths import _rel
+    from gate.report.paths import rel
 
     skipped = [f for f in model.skipped_functions() if f.skipped_reason != CDK_INTERNAL]
     skip_text = ""
@@ -277,6 +277,6 @@ def summary_line(result: ScanResult, success: bool, seconds: float, written: lis
         skip_text += f"; {len(result.incomplete)} not analysed"
     if result.warnings:
         skip_text += f"; {len(result.warnings)} warning(s), listed in the reports"
-    reports = f"; reports in {_rel(written[0].parent, base)}/" if written else ""
+    reports = f"; reports in {rel(written[0].parent, base)}/" if written else ""
     return (f"flowgate: {verdict}: {flows}; {analysed} Python function(s) in {stacks} stack(s) analysed"
             f"{skip_text} ({seconds:.1f} s){reports}")

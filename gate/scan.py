@@ -1,4 +1,6 @@
-"""One scan, stage by stage: load -> model -> plan -> instrument -> Pysa -> findings."""
+"""The orchestrator: one scan, stage by stage — inputs -> model -> plan -> instrument -> Pysa ->
+findings -> verdict — returning the ``ScanResult`` that reports read. The only module that imports
+every stage; no stage imports it."""
 
 from __future__ import annotations
 

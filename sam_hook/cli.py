@@ -19,6 +19,7 @@ from gate.common.cache import from_options
 from gate.common.errors import GateInputError
 from gate.common.progress import Progress
 from gate.policy.rules import SEVERITIES
+from gate.report.registry import FORMATS
 from sam_hook.build_output import DEFAULT_BUILD_DIR, block, built_template, source_code_dirs
 
 # sam build options that take a value and matter to the gate (where the template and output are).
@@ -27,7 +28,7 @@ _BUILD_DIR_OPTS = ("-b", "--build-dir")
 
 
 def _gate_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json", "sarif", "html"), default="text",
+    p.add_argument("--format", choices=tuple(FORMATS), default="text",
                    help="report format (default: text on the terminal)")
     p.add_argument("--output", type=Path, help="write the report here")
     p.add_argument("--policy", type=Path, help="policy file (default: flowgate.yml in the project directory)")

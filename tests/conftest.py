@@ -89,3 +89,63 @@ def hops() -> ScanResult:
 @pytest.fixture(scope="session")
 def content() -> ScanResult:
     return scan(FIXTURES / "content")
+
+
+# --- the fast lane ------------------------------------------------------------------------------
+# Tests that run the real Pysa, `cdk` or `sam` carry the ``e2e`` marker; ``pytest -m "not e2e"``
+# runs the rest (every stage's unit tests) in well under a minute. Modules that are end-to-end
+# through and through are marked here; tests that use a scanned app are marked by their fixtures;
+# other end-to-end tests carry ``@pytest.mark.e2e`` themselves. A test without the marker that
+# runs Pysa, sam, cdk or the flowgate CLI in a child process fails, so the lane stays fast.
+
+E2E_MODULES = {"test_cache", "test_cases", "test_cdk", "test_content", "test_corpus", "test_html", "test_inputs",
+               "test_sam", "test_samples", "test_scope"}
+SCANNED_APPS = {"vulnerable", "safe", "cases", "cfn", "cdkout", "hops", "content", "policy_app_default",
+                "policy_app_custom"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if module in E2E_MODULES or SCANNED_APPS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+_SLOW_COMMANDS = ("sam", "cdk", "npx", "pyrefly", "pyre.bin", "chromium")
+
+
+def _slow(args: object) -> bool:
+    argv = [str(a) for a in args] if isinstance(args, list | tuple) else [str(args)]
+    names = [Path(a).name for a in argv]
+    return any(n in _SLOW_COMMANDS for n in names) or "gate" in argv[1:3] or "app.py" in names
+
+
+@pytest.fixture(autouse=True)
+def _fast_lane_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Fail an unmarked test that runs the real tools (the call itself still runs, unchanged, so a
+    test that expects a failure is not fooled by the guard)."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    import subprocess
+
+    import gate.pysa.driver as driver
+
+    ran: list[str] = []
+    real_engine, real_popen = driver.run_engine, subprocess.Popen
+
+    def engine(*args, **kwargs):
+        ran.append("Pysa")
+        return real_engine(*args, **kwargs)
+
+    class Popen(real_popen):  # type: ignore[misc,valid-type]
+        def __init__(self, args, *rest, **kwargs):
+            if _slow(args):
+                ran.append(" ".join(str(a) for a in args) if isinstance(args, list | tuple) else str(args))
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(driver, "run_engine", engine)
+    monkeypatch.setattr(subprocess, "Popen", Popen)
+    yield
+    if ran:
+        pytest.fail(f"this test runs {ran[0]}: mark it @pytest.mark.e2e (see tests/conftest.py)")

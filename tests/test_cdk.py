@@ -270,7 +270,7 @@ def test_cdk_configuration_errors_fail_closed(tmp_path, env, message):
     ('{"Resources": {"A": {"Properties": {}}}}', "template structure: Resources/A: 'Type' is a required property"),
 ])
 def test_broken_assembly_templates_are_located_errors(tmp_path, capsys, text, message):
-    from gate.cli import main
+    from gate.cli.main import main
 
     out = tmp_path / "cdk.out"
     shutil.copytree(FIXTURES / "cdkout", out)
@@ -307,7 +307,7 @@ def test_suppressions_declared_in_template_metadata(tmp_path):
     (["code-injection"], "flowgate metadata must be a mapping with a list of suppressions"),
 ])
 def test_malformed_declared_suppressions_are_located_errors(tmp_path, capsys, metadata, message):
-    from gate.cli import main
+    from gate.cli.main import main
 
     out = _with_metadata(tmp_path, metadata)
     assert main(["scan", str(out)]) == 2

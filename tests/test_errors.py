@@ -56,6 +56,7 @@ def test_invalid_sam_is_reported(capsys, tmp_path):
     assert code == 2 and "SAM translation failed" in err and "template.yaml" in err
 
 
+@pytest.mark.e2e
 def test_broken_functions_are_listed_and_the_rest_is_still_analysed(capsys, app):
     (app / "src" / "audit" / "app.py").rename(app / "src" / "audit" / "other.py")  # handler module missing
     shutil.rmtree(app / "src" / "notify")                                            # code directory missing
@@ -76,21 +77,22 @@ def test_broken_functions_are_listed_and_the_rest_is_still_analysed(capsys, app)
 
 
 def test_pysa_missing_binary_fails_closed(capsys, monkeypatch):
-    monkeypatch.setattr("gate.pysa.tool_path", lambda name: f"/nonexistent/{name}")
+    monkeypatch.setattr("gate.pysa.driver.tool_path", lambda name: f"/nonexistent/{name}")
     code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
     assert code == 2 and "cannot start Pysa" in err and "gate blocks" in err
 
 
 def test_other_pyre_check_version_fails_closed(capsys, monkeypatch):
     # The engine is driven through pyre-check 0.10.0's internal arguments file: another version blocks.
-    monkeypatch.setattr("gate.pysa.metadata.version", lambda dist: "0.9.25")
+    monkeypatch.setattr("gate.pysa.driver.metadata.version", lambda dist: "0.9.25")
     code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
     assert code == 2 and "pyre-check 0.9.25 is installed" in err and "gate blocks" in err
 
 
+@pytest.mark.e2e
 def test_real_pysa_crash_fails_closed(capsys, monkeypatch):
     # A taint configuration Pysa rejects: the real pyre exits non-zero and the gate blocks.
-    monkeypatch.setattr("gate.policy.Policy.taint_config", lambda self, *extra: "{ not json")
+    monkeypatch.setattr("gate.policy.types.Policy.taint_config", lambda self, *extra: "{ not json")
     code, err = _run(capsys, "scan", str(FIXTURES / "cfn"))
     assert code == 2 and "Pysa failed (exit" in err
 

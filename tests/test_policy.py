@@ -186,6 +186,7 @@ def test_suppressions_need_a_match_and_expire(vulnerable, cdkout):
     assert all(f.suppressed_by for f in _retriage(cdkout, base)[0])
 
 
+@pytest.mark.e2e
 def test_policy_file_changes_the_exit_code_end_to_end(tmp_path):
     app = FIXTURES / "cfn"
     lowered = _write(tmp_path, "version: 1\nrules:\n  - {name: code-injection, severity: medium, "
@@ -207,6 +208,7 @@ def test_policy_file_changes_the_exit_code_end_to_end(tmp_path):
     assert "expired on 2020-01-01" in proc.stdout
 
 
+@pytest.mark.e2e
 def test_baseline_survives_moved_lines_and_catches_new_flows(tmp_path):
     app = tmp_path / "app"
     shutil.copytree(FIXTURES / "cfn", app)
@@ -243,6 +245,7 @@ def test_unreadable_baseline_is_an_error(capsys, tmp_path):
     assert "not a flowgate baseline" in capsys.readouterr().err
 
 
+@pytest.mark.e2e
 def test_custom_sink_pysa_cannot_find_fails_closed(capsys, tmp_path):
     policy = _write(tmp_path, "version: 1\ncustom_sinks:\n  - {name: sql-query, callable: nosuchlib.query, "
                               "parameter: q}\n")

@@ -16,7 +16,7 @@ from gate.pyast.index import CodeRoot
 from gate.pyast.resolve import resolve_handle, resolve_str
 from gate.pyast.types import UNKNOWN, Sym
 from gate.services.base import CallFacts
-from gate.services.registry import SERVICES
+from gate.services.registry import CATALOGUE, SERVICES
 
 
 def test_references_through_intrinsics():
@@ -32,7 +32,7 @@ def test_references_through_intrinsics():
 
 def _module(tmp_path: Path, source: str, name: str = "app.py"):
     (tmp_path / name).write_text(textwrap.dedent(source))
-    root = CodeRoot(tmp_path, sorted(tmp_path.glob("*.py")))
+    root = CodeRoot(tmp_path, sorted(tmp_path.glob("*.py")), CATALOGUE)
     return root.module(name[:-3])
 
 

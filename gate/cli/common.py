@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/cli.py)."""
+"""What the ``flowgate`` subcommands and ``flowgate sam`` share: exit codes, cache options, writing a
+report, and the exit code a scan result gives."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.common.errors import GateInputError
+from gate.report.registry import render_report
 
 if TYPE_CHECKING:
     from gate.report.types import ScanResult
@@ -36,25 +38,6 @@ def gate_exit(result: ScanResult, allow_incomplete: bool) -> int:
     if result.incomplete and not allow_incomplete:
         return EXIT_ERROR
     return EXIT_OK
-
-
-def render_report(result: ScanResult, base: Path, fmt: str, colour: bool = False, explain: bool = False) -> str:
-    """``result`` as ``fmt``: text | json | sarif | html (paths relative to ``base``)."""
-    if fmt == "json":
-        from gate.report.json_report import render_json
-
-        return render_json(result, base)
-    if fmt == "html":
-        from gate.report.html_report import render_html
-
-        return render_html(result, base)
-    if fmt == "sarif":
-        from gate.report.sarif import render_sarif
-
-        return render_sarif(result, base)
-    from gate.report.text import render_text
-
-    return render_text(result, base, colour=colour, explain=explain)
 
 
 def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, explain: bool = False) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 from gate.cli.common import EXIT_ERROR, EXIT_OK, add_cache_options, emit_report, gate_exit
 from gate.common.errors import GateInputError
 from gate.policy.rules import SEVERITIES
+from gate.report.registry import FORMATS
 
 if TYPE_CHECKING:
     pass
@@ -30,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("scan", help="analyse a SAM/CloudFormation project, a template or a cdk.out assembly")
     s.add_argument("path", nargs="?", default=".", help="project directory, template file or cdk.out")
     s.add_argument("--template", type=Path, help="an explicit template file")
-    s.add_argument("--format", choices=("text", "json", "sarif", "html"), default="text")
+    s.add_argument("--format", choices=tuple(FORMATS), default="text")
     s.add_argument("--output", type=Path, help="write the report here instead of standard output")
     s.add_argument("--policy", type=Path,
                    help="policy file (default: flowgate.yml in the project directory, else the bundled policy)")

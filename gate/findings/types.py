@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/findings.py)."""
+"""What the findings stage hands on: ``Finding`` with its ``Step``s and service ``Hop``s."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/load.py)."""
+"""A synthesized CDK cloud assembly (``cdk.out``): every stack of its manifest, CDK stages included."""
 
 from __future__ import annotations
 

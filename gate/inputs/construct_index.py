@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/load.py)."""
+"""The construct index the flowgate CDK plugin writes into ``cdk.out/flowgate/constructs.json``:
+construct paths, asset *source* directories and nested-stack templates, per synthesized template."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/load.py)."""
+"""Nested stacks deployed from local templates (SAM ``Application``, ``AWS::CloudFormation::Stack``,
+CDK ``NestedStack``): a template and every local template below it, parents first."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/load.py)."""
+"""AWS SAM: offline translation to CloudFormation with aws-sam-translator (no AWS call), with local
+``CodeUri`` directories swapped for placeholders and ``Api``/``HttpApi`` events taken out first."""
 
 from __future__ import annotations
 

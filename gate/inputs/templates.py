@@ -1,11 +1,6 @@
-"""Turn what the user points at into CloudFormation ``Stack`` objects.
-
-Three inputs are accepted: a SAM/CloudFormation project directory, an explicit template file, and
-a synthesized CDK cloud assembly (``cdk.out``). YAML is decoded by ``gate.cfn_yaml`` (libyaml with
-CloudFormation's short-form tags, duplicate keys rejected, errors located) and JSON by the standard
-library with the same checks; SAM is translated offline by aws-sam-translator so that the rest of
-the engine only sees plain CloudFormation.
-"""
+"""CloudFormation templates on disk: decoding YAML (``cfn_yaml``) or JSON with located errors, the
+shape every later stage relies on, SAM translation when the template declares the transform, and
+the loaded-template cache (so a warm scan imports neither the YAML decoder nor the translator)."""
 
 from __future__ import annotations
 

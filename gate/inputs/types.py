@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/model.py)."""
+"""What the inputs stage hands on: ``Stack``, one CloudFormation template after loading."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/instrument.py)."""
+"""Text edits that keep every line where it was, so a line Pysa reports is the user's line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/instrument.py)."""
+"""The generated hop module: one function per SDK write that builds the event each trigger delivers
+and calls the triggered handler, plus the S3 content stand-ins."""
 
 from __future__ import annotations
 

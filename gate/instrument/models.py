@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/instrument.py)."""
+"""Generated Pysa models and taint configuration: entry handlers' events as sources, HTTP responses
+as sinks, S3 content legs, and the policy's sanitizers, custom sources and sinks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/instrument.py)."""
+"""Copying a code root into its package of the copy, with its imports, SDK calls, ``.get`` accesses
+and regex-validated names rewritten in place."""
 
 from __future__ import annotations
 

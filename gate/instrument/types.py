@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/content.py, gate/instrument.py)."""
+"""What instrumentation hands on: the copy in memory (``InstrumentedApp``), the text edits, and the
+Pysa rules of S3 content legs."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from gate.common.aws import ACCOUNT, REGION
 from gate.common.intrinsics import literal, references, render
-from gate.services.base import ACCOUNT, REGION
 
 # AWS managed policies by name: (effect-free) action patterns on every resource.
 # Only what matters for writes that trigger something; "*" policies grant everything.

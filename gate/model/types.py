@@ -1,6 +1,6 @@
 """The application model: what the infrastructure says about functions, resources and triggers.
 
-Everything here is plain data produced from CloudFormation by ``gate.appmodel``; later stages
+Everything here is plain data produced from CloudFormation by ``gate.model.build``; later stages
 (plan, instrument, findings) read it but never reach back into templates.
 """
 

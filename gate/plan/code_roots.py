@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/plan.py)."""
+"""Function code roots: the application's Python files (vendored packages left out), the parsed
+index, the package name of each root in the copy, and whether a handler can be analysed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gate.common.errors import GateInputError
 from gate.model.types import AppModel, Function
 from gate.plan.types import CodeRootPlan
 from gate.pyast.index import CodeRoot
+from gate.services.registry import CATALOGUE
 
 PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgpkg_<n>_<dir>
 
@@ -22,7 +24,7 @@ _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".ve
 def _code_root(directory: Path, n: int, file_problems: dict[Path, str]) -> CodeRootPlan:
     """A code root with every module parsed up front; modules that do not parse are left out."""
     files, excluded = python_files(directory)
-    index = CodeRoot(directory, files)
+    index = CodeRoot(directory, files, CATALOGUE)
     bad = []
     for path in files:
         try:
@@ -32,7 +34,7 @@ def _code_root(directory: Path, n: int, file_problems: dict[Path, str]) -> CodeR
             bad.append(path)
     if bad:
         files = [f for f in files if f not in bad]
-        index = CodeRoot(directory, files)
+        index = CodeRoot(directory, files, CATALOGUE)
     return CodeRootPlan(directory, _package_name(directory, n), files, [], index, excluded=excluded)
 
 

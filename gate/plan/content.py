@@ -24,8 +24,11 @@ import ast
 from typing import TYPE_CHECKING
 
 from gate.model.types import AppModel
+from gate.plan.reach import reached_by
+from gate.plan.targets import iam_check, names, target_resources
 from gate.plan.types import ContentPlan, ContentSite
 from gate.pyast.index import walk
+from gate.pyast.resolve import call_argument, resolve_str
 from gate.services.base import WriteApi
 from gate.services.registry import SERVICES
 
@@ -110,7 +113,6 @@ def read_api(service: str, receiver: str, method: str) -> WriteApi | None:
 
 def _opens_of(site: ContentSite, writing: bool) -> list[ast.Call]:
     """``open(path, ...)`` calls in the same function as the transfer, on the same path expression."""
-    from gate.pyast.resolve import call_argument, resolve_str
 
     scope = site.scope
     path = call_argument(site.call, site.api.params, "Filename")
@@ -135,8 +137,6 @@ def _opens_of(site: ContentSite, writing: bool) -> list[ast.Call]:
 
 def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite) -> None:
     """Buckets the call may touch, per function that runs it, after IAM (a denied call moves nothing)."""
-    from gate.plan.reach import reached_by
-    from gate.plan.targets import iam_check, names, target_resources
 
     s3 = SERVICES["s3"]
     candidates = model.resources_of_types(s3.resource_types)
@@ -164,7 +164,6 @@ def _resolve(model: AppModel, root: CodeRootPlan, site: ContentSite) -> None:
 
 def _is_event_bucket(site: ContentSite) -> bool:
     """Is the bucket argument read out of an S3 event record (``...["s3"]["bucket"]["name"]``)?"""
-    from gate.pyast.resolve import call_argument
 
     arg = call_argument(site.call, site.api.params, "Bucket") if site.api.target else None
     if arg is None:

@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/plan.py)."""
+"""Which handlers may run which code: a syntactic call graph over a code root (an
+over-approximation used to say who runs an SDK call; it never prunes an edge)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/plan.py)."""
+"""Which resource an SDK call targets when a given function runs it, and whether that function's
+role may perform it (shared by SDK writes and S3 content reads)."""
 
 from __future__ import annotations
 

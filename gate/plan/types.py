@@ -1,4 +1,5 @@
-"""TODO docstring (from gate/plan.py, gate/content.py)."""
+"""What the plan hands on: code roots, write sites and their edges, SDK source/sink sites, and the
+S3 object-content plan."""
 
 from __future__ import annotations
 

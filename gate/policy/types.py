@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/policy.py)."""
+"""What a compiled policy hands on: ``Policy`` and its custom sources, sinks and suppressions."""
 
 from __future__ import annotations
 

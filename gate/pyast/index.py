@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/pysource.py)."""
+"""The parsed form of a code root: every module's scopes, imports, assignments and call sites."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.common.errors import GateInputError
+from gate.pyast.types import SdkCatalogue
 
 
 @dataclass
@@ -215,11 +216,13 @@ class ModuleIndex:
 
 
 class CodeRoot:
-    """All modules of one function code directory, parsed lazily."""
+    """All modules of one function code directory, parsed lazily, and the SDK catalogue its
+    expressions are resolved against (``gate.services.registry.CATALOGUE`` in a scan)."""
 
-    def __init__(self, directory: Path, files: list[Path]) -> None:
+    def __init__(self, directory: Path, files: list[Path], catalogue: SdkCatalogue) -> None:
         self.directory = directory
         self.files = files
+        self.catalogue = catalogue
         self._dotted: dict[Path, str] = {}
         self._by_dotted = {self.dotted_name(f): f for f in files}
         self._modules: dict[str, ModuleIndex] = {}

@@ -12,9 +12,9 @@ import ast
 import os.path
 from typing import Any
 
+from gate.common.event_patterns import UNKNOWN_VALUE, JsonText
 from gate.pyast.index import ModuleIndex, Scope
 from gate.pyast.types import UNKNOWN, Handle, Sym, concat, const
-from gate.services.registry import SERVICES, sub_resource
 
 _MAX_DEPTH = 12
 
@@ -168,16 +168,13 @@ def resolve_handle(expr: ast.expr | None, scope: Scope, depth: int = 0) -> Handl
         # boto3.client('s3') / boto3.resource('s3') / session.client('s3') / client('s3')
         kind = _factory_kind(f, scope, depth)
         if kind in ("client", "resource"):
-            return Handle(service, kind) if service in SERVICES else None
+            return Handle(service, kind) if service and scope.module.root.catalogue.has_service(service) else None
         if kind == "session":
             return Handle("*", "session")
         if isinstance(f, ast.Attribute):
             parent = resolve_handle(f.value, scope, depth + 1)
             if parent is not None and parent.kind != "session":
-                if f.attr == "get_queue_by_name" and parent.kind == "resource" and parent.service == "sqs":
-                    name = _arg(expr, 0, "QueueName")
-                    return Handle("sqs", "Queue", target=resolve_str(name, scope, depth + 1))
-                sub = sub_resource(parent.service, parent.kind, f.attr)
+                sub = scope.module.root.catalogue.sub_resource(parent.service, parent.kind, f.attr)
                 if sub is not None:
                     args = {p: _arg(expr, i, p) for i, p in enumerate(sub.params)}
                     target = resolve_str(args[sub.target], scope, depth + 1) if sub.target else parent.target
@@ -189,10 +186,12 @@ def resolve_handle(expr: ast.expr | None, scope: Scope, depth: int = 0) -> Handl
             res = resolve_handle(expr.value.value, scope, depth + 1)
             if res is not None and res.kind == "resource":
                 return Handle(res.service, "client")
-        if expr.attr == "objects":
-            bucket = resolve_handle(expr.value, scope, depth + 1)
-            if bucket is not None and bucket.kind == "Bucket":
-                return Handle("s3", "BucketObjects", target=bucket.target)
+        catalogue = scope.module.root.catalogue
+        if expr.attr in catalogue.attribute_names:  # e.g. bucket.objects: a resource-style collection
+            parent = resolve_handle(expr.value, scope, depth + 1)
+            sub = catalogue.sub_resource(parent.service, parent.kind, expr.attr, attribute=True) if parent else None
+            if parent is not None and sub is not None:
+                return Handle(parent.service, sub.name, target=parent.target)
         cands = _attribute_candidates(expr, scope, depth)
         return _join_handles([resolve_handle(v, s, depth + 1) for v, s in cands])
     if isinstance(expr, ast.Name):
@@ -251,7 +250,6 @@ def static_value(expr: ast.expr | None, scope: Scope, depth: int = 0) -> Any:
     Literals, dict/list literals with constant keys, ``json.dumps(...)`` (as ``JsonText``), names
     with one reaching definition, and strings ``resolve_str`` knows exactly; anything else is unknown.
     """
-    from gate.common.event_patterns import UNKNOWN_VALUE, JsonText
 
     if expr is None or depth > _MAX_DEPTH:
         return UNKNOWN_VALUE

@@ -1,8 +1,10 @@
-"""TODO docstring (from gate/pysource.py)."""
+"""What source resolution hands on: symbolic strings (``Sym``), boto3 handles (``Handle``), and the
+``SdkCatalogue`` protocol through which the service registry describes boto3 to this package."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,46 @@ class Handle:
     kind: str  # "session" | "client" | "resource" | sub-resource name | "BucketObjects"
     target: Sym | None = None  # resource identity given to a constructor
     key: Sym | None = None  # S3 object key given to an Object constructor
+
+
+@dataclass(frozen=True)
+class SubResource:
+    """A boto3 resource-style object built from another one: ``s3.Bucket(name)``,
+    ``s3.Bucket(n).Object(k)``, ``sqs.get_queue_by_name(QueueName=q)`` (``via`` names the factory
+    method when it is not the object's own name), or an attribute such as ``bucket.objects``
+    (``attribute``: reached without a call)."""
+
+    name: str
+    params: tuple[str, ...]
+    target: str | None  # the constructor parameter that names the resource
+    parent: str | None = None  # receiver kind it is built from ("resource" or another sub-resource)
+    key: str | None = None
+    via: str | None = None
+    attribute: bool = False
+
+    @property
+    def factory(self) -> str:
+        return self.via or self.name
+
+
+class SdkCatalogue(Protocol):
+    """What resolution needs to know about AWS SDK services, given by ``gate.services.registry``
+    (this package imports no service: it is handed the catalogue with the code root)."""
+
+    attribute_names: frozenset[str]
+
+    def has_service(self, name: str) -> bool: ...
+
+    def sub_resource(self, service: str, parent: str, name: str, attribute: bool = False) -> SubResource | None: ...
+
+
+class NoServices:
+    """A catalogue without services: no expression resolves to an SDK object."""
+
+    attribute_names: frozenset[str] = frozenset()
+
+    def has_service(self, name: str) -> bool:
+        return False
+
+    def sub_resource(self, service: str, parent: str, name: str, attribute: bool = False) -> SubResource | None:
+        return None

@@ -12,7 +12,7 @@ from gate import __version__
 from gate.findings.types import Finding
 from gate.model.types import AppModel
 from gate.policy.rules import SEVERITIES
-from gate.report.paths import _rel
+from gate.report.paths import rel
 from gate.report.snippets import source_lines
 from gate.report.text import chain
 from gate.report.types import ScanResult
@@ -164,7 +164,7 @@ def _snippet(path: Path | None, line: int, base: Path) -> str:
     for n in range(start, end + 1):
         mark = ' class="hit"' if n == line else ""
         rows.append(f'<tr{mark}><td class="ln">{n}</td><td><code>{html.escape(lines[n - 1])}</code></td></tr>')
-    return f'<table class="code" title="{html.escape(_rel(path, base))}">{"".join(rows)}</table>'
+    return f'<table class="code" title="{html.escape(rel(path, base))}">{"".join(rows)}</table>'
 
 
 def _flow_html(i: int, f: Finding, model: AppModel, base: Path) -> str:
@@ -174,7 +174,7 @@ def _flow_html(i: int, f: Finding, model: AppModel, base: Path) -> str:
     for s in f.steps:
         fn = html.escape(model.display_name(s.function)) if s.function else ""
         steps.append(f'<li class="step {s.kind}"><div class="where"><span class="kind">{s.kind}</span> '
-                     f'<span class="loc">{html.escape(_rel(s.file, base))}:{s.line}</span> '
+                     f'<span class="loc">{html.escape(rel(s.file, base))}:{s.line}</span> '
                      f'<span class="fn">{fn}</span> — {html.escape(s.message)}</div>'
                      f'{_snippet(s.file, s.line, base)}</li>')
     notes = "".join(f"<p class=note>{html.escape(n)}</p>" for n in f.notes)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gate import __version__
 from gate.model.types import logical_id
-from gate.report.paths import _rel
+from gate.report.paths import rel
 from gate.report.text import chain
 from gate.report.types import ScanResult
 
@@ -38,10 +38,10 @@ def render_json(result: ScanResult, base: Path) -> str:
             "baselined": f.baselined,
             "source_function": logical_id(f.source_function),
             "sink_function": logical_id(f.sink_function),
-            "sink": {"callable": f.sink_callable, "file": _rel(f.sink.file, base), "line": f.sink.line},
+            "sink": {"callable": f.sink_callable, "file": rel(f.sink.file, base), "line": f.sink.line},
             "chain": chain(f, model, base),
             "hops": [h.to_dict() for h in f.hops],
-            "steps": [{"kind": s.kind, "file": _rel(s.file, base), "line": s.line, "column": s.column,
+            "steps": [{"kind": s.kind, "file": rel(s.file, base), "line": s.line, "column": s.column,
                        "message": s.message, "function": logical_id(s.function)}
                       for s in f.steps],
             "notes": f.notes,

@@ -1,11 +1,11 @@
-"""TODO docstring (from gate/report_text.py)."""
+"""File paths as reports show them: relative to the project when they are inside it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-def _rel(path: Path | None, base: Path) -> str:
+def rel(path: Path | None, base: Path) -> str:
     if path is None:
         return "?"
     try:

@@ -10,7 +10,7 @@ from gate.model.build import CDK_INTERNAL
 from gate.model.types import AppModel
 from gate.plan.scope import OUT_OF_SCOPE
 from gate.policy.rules import SEVERITIES
-from gate.report.paths import _rel
+from gate.report.paths import rel
 from gate.report.snippets import line_of
 from gate.report.types import ScanResult
 
@@ -45,7 +45,7 @@ def chain(f: Finding, model: AppModel, base: Path) -> str:
         parts.append(model.display_name(f.source_function))
     for hop in f.hops:
         parts += [hop.label(model), model.display_name(hop.to_function)]
-    parts.append(f"{f.sink_callable.removeprefix('builtins.')} at {_rel(f.sink.file, base)}:{f.sink.line}")
+    parts.append(f"{f.sink_callable.removeprefix('builtins.')} at {rel(f.sink.file, base)}:{f.sink.line}")
     return " → ".join(parts)
 
 
@@ -72,7 +72,7 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
             out.append(f"    {chain(f, model, base)}")
             for s in f.steps:
                 fn = f" [{model.display_name(s.function)}]" if s.function else ""
-                out.append(f"      {s.kind:<7} {_rel(s.file, base)}:{s.line}{fn}  {s.message}")
+                out.append(f"      {s.kind:<7} {rel(s.file, base)}:{s.line}{fn}  {s.message}")
                 code = line_of(s.file, s.line)
                 if code:
                     out.append(f"              {(_DIM + code + _RESET) if colour else code}")
@@ -126,7 +126,7 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
             out.append(f"  {fn.logical_id}: {b.describe()}")
     out.append("SDK writes:")
     for w in result.plan.writes:
-        out.append(f"  {_rel(w.file, base)}:{w.line} {w.api.label} target {w.target_sym.describe()}"
+        out.append(f"  {rel(w.file, base)}:{w.line} {w.api.label} target {w.target_sym.describe()}"
                    + (f", key {w.key_sym.describe()}" if w.key_sym else ""))
         if w.reached_by:
             out.append(f"      reached from the handler of: {', '.join(model.display_name(k) for k in w.reached_by)}")
@@ -139,7 +139,7 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
         for c in result.plan.content.sites:
             how = "stores content into" if c.role == "store" else "reads content of"
             buckets = ", ".join(model.display_name(b) for b in c.buckets)
-            out.append(f"  {_rel(c.module.path, base)}:{c.line} {c.api.label} {how} {buckets}")
+            out.append(f"  {rel(c.module.path, base)}:{c.line} {c.api.label} {how} {buckets}")
             for d in c.decisions:
                 out.append(f"      {d}")
     checks = [(path, v) for root in result.plan.roots for path, vs in root.validations.items() for v in vs]
@@ -147,6 +147,6 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
         out.append("Regex validations:")
         for path, v in checks:
             verdict = "trusted, sanitizes" if v.trusted else "not trusted"
-            out.append(f"  {_rel(path, base)}:{v.line} {v.name.id} against {v.pattern!r}: {verdict} ({v.reason})")
+            out.append(f"  {rel(path, base)}:{v.line} {v.name.id} against {v.pattern!r}: {verdict} ({v.reason})")
     out.append("")
     return out

@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/scan.py)."""
+"""What reports read: ``ScanResult``, the outcome of one scan (model, plan, copy, findings, policy)."""
 
 from __future__ import annotations
 

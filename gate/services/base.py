@@ -13,14 +13,19 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gate.common.aws import ACCOUNT, REGION
+from gate.common.event_patterns import match_any
+from gate.common.intrinsics import literal, references
+from gate.model.types import passed_in
+from gate.pyast.resolve import call_argument, resolve_str
+from gate.pyast.types import UNKNOWN, SubResource
+
 if TYPE_CHECKING:
     from gate.inputs.types import Stack
     from gate.model.types import Function, Resource, Trigger
     from gate.pyast.index import Scope
     from gate.pyast.types import Handle, Sym
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -49,17 +54,6 @@ class WriteApi:
     def label(self) -> str:
         prefix = "" if self.receiver == "client" else f"{self.receiver}."
         return f"{self.service}.{prefix}{self.method}"
-
-
-@dataclass(frozen=True)
-class SubResource:
-    """A boto3 resource-style constructor, e.g. ``s3.Bucket(name)`` or ``s3.Bucket(n).Object(k)``."""
-
-    name: str
-    params: tuple[str, ...]
-    target: str | None  # the constructor parameter that names the resource
-    parent: str | None = None  # receiver kind it is built from ("resource" or another sub-resource)
-    key: str | None = None
 
 
 @dataclass
@@ -92,7 +86,6 @@ class ServiceContext:
 
     def function_of(self, value: Any) -> str | None:
         """The logical ID of the function a ``Ref``/``GetAtt``/``Sub`` value points at."""
-        from gate.common.intrinsics import references
 
         for logical, _attr in references(value):
             if logical in self.functions:
@@ -107,8 +100,6 @@ class ServiceContext:
         return None
 
     def resource_of(self, value: Any, types: tuple[str, ...]) -> Resource | None:
-        from gate.common.intrinsics import literal, references
-        from gate.model.types import passed_in
 
         owner, value = passed_in(self.stacks, self.stack, value)
         resources = self.resources if owner is self.stack else self.stack_resources.get(owner.name, {})
@@ -161,8 +152,6 @@ class Service:
     def call_facts(self, api: WriteApi, call: ast.Call, scope: Scope, handle: Handle) -> CallFacts | None:
         """Target, key and known values of a write (``None``: this call writes nothing after all);
         services with nested targets override this."""
-        from gate.pyast.resolve import call_argument, resolve_str
-        from gate.pyast.types import UNKNOWN
 
         params = api.params
         target = resolve_str(call_argument(call, params, api.target), scope) if api.target else (
@@ -188,7 +177,6 @@ class Service:
         The default evaluates Lambda event source mapping ``FilterCriteria`` (any pattern matches)
         against ``facts.values``.
         """
-        from gate.common.event_patterns import match_any
 
         criteria = trigger.details.get("FilterCriteria")
         if not criteria:

@@ -6,6 +6,8 @@ from typing import Any
 
 from gate.common.event_patterns import UNKNOWN_VALUE
 from gate.model.types import Resource, Trigger
+from gate.pyast.resolve import call_argument, resolve_str, static_value
+from gate.pyast.types import UNKNOWN
 from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi
 from gate.services.event_source_mappings import mapping_triggers
 
@@ -42,8 +44,6 @@ class DynamoDB(Service):
         """``batch_write_item(RequestItems={table: [...]})``: the target is the (single) dict key."""
         import ast
 
-        from gate.pyast.resolve import call_argument, resolve_str
-        from gate.pyast.types import UNKNOWN
 
         facts = super().call_facts(api, call, scope, handle) if api.method != "batch_write_item" else \
             CallFacts(UNKNOWN, None, self.known_values(api, call, scope))
@@ -64,7 +64,6 @@ class DynamoDB(Service):
         return facts
 
     def known_values(self, api, call, scope):
-        from gate.pyast.resolve import call_argument, static_value
 
         typed = api.receiver == "client"
         if api.method == "batch_write_item":

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gate.common.aws import ACCOUNT, REGION
 from gate.common.event_patterns import UNKNOWN_VALUE, JsonText, match_any
 from gate.common.intrinsics import literal
 from gate.model.types import Resource, Trigger
-from gate.services.base import ACCOUNT, REGION, CallFacts, Service, ServiceContext, WriteApi
+from gate.pyast.resolve import call_argument, resolve_str, static_value
+from gate.pyast.types import UNKNOWN, const
+from gate.services.base import CallFacts, Service, ServiceContext, WriteApi
 
 _BUS = ("AWS::Events::EventBus",)
 DEFAULT_BUS = "default"
@@ -87,8 +90,6 @@ class EventBridge(Service):
         """The bus is ``Entries[0]["EventBusName"]`` (the default bus when absent)."""
         import ast
 
-        from gate.pyast.resolve import call_argument, resolve_str
-        from gate.pyast.types import UNKNOWN, const
 
         entries = call_argument(call, api.params, "Entries")
         target = UNKNOWN
@@ -100,7 +101,6 @@ class EventBridge(Service):
         return CallFacts(target, None, self.known_values(api, call, scope))
 
     def known_values(self, api, call, scope):
-        from gate.pyast.resolve import call_argument, static_value
 
         entries = static_value(call_argument(call, api.params, "Entries"), scope)
         first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gate.common.event_patterns import UNKNOWN_VALUE
 from gate.model.types import Resource, Trigger
+from gate.pyast.resolve import call_argument, resolve_str, static_value
 from gate.services.base import CallFacts, Service, ServiceContext, WriteApi
 from gate.services.event_source_mappings import mapping_triggers
 
@@ -27,7 +28,6 @@ class Kinesis(Service):
         return mapping_triggers(ctx, "kinesis", self.resource_types)
 
     def call_facts(self, api, call, scope, handle):
-        from gate.pyast.resolve import call_argument, resolve_str
 
         facts = super().call_facts(api, call, scope, handle)
         arn = call_argument(call, api.params, "StreamARN")
@@ -36,7 +36,6 @@ class Kinesis(Service):
         return facts
 
     def known_values(self, api, call, scope):
-        from gate.pyast.resolve import call_argument, static_value
 
         if api.method == "put_records":
             records = static_value(call_argument(call, api.params, "Records"), scope)

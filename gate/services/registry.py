@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from gate.pyast.types import SubResource
 from gate.services import dynamodb, eventbridge, kinesis, lambda_invoke, s3, sns, sqs, stepfunctions
-from gate.services.base import Service, SubResource, WriteApi
+from gate.services.base import Service, WriteApi
 
 SERVICES: dict[str, Service] = {m.SERVICE.name: m.SERVICE for m in (
     s3, sqs, sns, dynamodb, kinesis, eventbridge, lambda_invoke, stepfunctions)}
@@ -26,15 +27,28 @@ def write_api(service: str, receiver: str, method: str) -> WriteApi | None:
     return None
 
 
-def sub_resource(service: str, parent: str, name: str) -> SubResource | None:
+def sub_resource(service: str, parent: str, name: str, attribute: bool = False) -> SubResource | None:
+    """The resource-style object ``parent.name(...)`` (or the attribute ``parent.name``) builds."""
     svc = SERVICES.get(service)
     if svc is None:
         return None
     for sub in svc.sub_resources:
-        if sub.parent == parent and sub.name == name:
+        if sub.parent == parent and sub.factory == name and sub.attribute == attribute:
             return sub
     return None
 
 
-__all__ = ["SERVICES", "Service", "SubResource", "WriteApi", "service_for_resource_type", "sub_resource",
-           "write_api"]
+class ServiceCatalogue:
+    """The registry as ``gate.pyast`` sees it (``gate.pyast.types.SdkCatalogue``)."""
+
+    attribute_names = frozenset(sub.factory for svc in SERVICES.values() for sub in svc.sub_resources
+                                if sub.attribute)
+
+    def has_service(self, name: str) -> bool:
+        return name in SERVICES
+
+    def sub_resource(self, service: str, parent: str, name: str, attribute: bool = False) -> SubResource | None:
+        return sub_resource(service, parent, name, attribute)
+
+
+CATALOGUE = ServiceCatalogue()

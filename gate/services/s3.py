@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gate.model.types import Resource, Trigger
+from gate.pyast.resolve import call_argument, resolve_str
+from gate.pyast.types import UNKNOWN
 from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi
 
 _BUCKET = ("AWS::S3::Bucket",)
@@ -22,6 +24,8 @@ class S3(Service):
         SubResource("Bucket", ("name",), target="name", parent="resource"),
         SubResource("Object", ("bucket_name", "key"), target="bucket_name", parent="resource", key="key"),
         SubResource("Object", ("key",), target=None, parent="Bucket", key="key"),
+        # ``bucket.objects.all()`` / ``.filter(Prefix=...)``: a listing (a source, see sdk_helpers)
+        SubResource("BucketObjects", (), target=None, parent="Bucket", via="objects", attribute=True),
     )
     writes = (
         WriteApi("s3", "client", "put_object", (), "s3:ObjectCreated:Put", target="Bucket", key="Key",
@@ -55,8 +59,6 @@ class S3(Service):
             return super().call_facts(api, call, scope, handle)
         import ast
 
-        from gate.pyast.resolve import call_argument, resolve_str
-        from gate.pyast.types import UNKNOWN
 
         method = resolve_str(call_argument(call, api.params, "ClientMethod"), scope).exact()
         if method is not None and method != "put_object":

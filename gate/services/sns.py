@@ -7,8 +7,10 @@ from typing import Any
 
 from gate.common.event_patterns import UNKNOWN_VALUE, JsonText, match_any
 from gate.model.types import Resource, Trigger
+from gate.pyast.resolve import call_argument, static_value
 from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi, filter_patterns
 from gate.services.event_source_mappings import mapping_triggers
+from gate.services.sqs import sqs_record
 
 _TOPIC = ("AWS::SNS::Topic",)
 _QUEUE = ("AWS::SQS::Queue",)
@@ -70,7 +72,6 @@ class SNS(Service):
         return []
 
     def known_values(self, api, call, scope):
-        from gate.pyast.resolve import call_argument, static_value
 
         attrs_node = call_argument(call, api.params, "MessageAttributes")
         attrs: Any = {}
@@ -95,7 +96,6 @@ class SNS(Service):
             else:
                 verdicts.append(match_any([policy], facts.values.get("attributes", UNKNOWN_VALUE), "FilterPolicy"))
         if trigger.details.get("FilterCriteria"):
-            from gate.services.sqs import sqs_record
 
             message = facts.values.get("message", UNKNOWN_VALUE)
             body = message if trigger.details.get("RawMessageDelivery") else JsonText(

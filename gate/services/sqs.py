@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gate.common.event_patterns import UNKNOWN_VALUE
 from gate.model.types import Resource, Trigger
+from gate.pyast.resolve import call_argument, static_value
 from gate.services.base import Service, ServiceContext, SubResource, WriteApi
 from gate.services.event_source_mappings import mapping_triggers
 
@@ -16,7 +17,10 @@ class SQS(Service):
     resource_types = ("AWS::SQS::Queue",)
     physical_name_properties = ("QueueName",)
     arn_format = "arn:aws:sqs:{region}:{account}:{name}"
-    sub_resources = (SubResource("Queue", ("url",), target="url", parent="resource"),)
+    sub_resources = (
+        SubResource("Queue", ("url",), target="url", parent="resource"),
+        SubResource("Queue", ("QueueName",), target="QueueName", parent="resource", via="get_queue_by_name"),
+    )
     writes = (
         WriteApi("sqs", "client", "send_message", _SEND, "sqs:SendMessage", target="QueueUrl",
                  action=_ACTION),
@@ -30,7 +34,6 @@ class SQS(Service):
         return mapping_triggers(ctx, "sqs", self.resource_types)
 
     def known_values(self, api, call, scope):
-        from gate.pyast.resolve import call_argument, static_value
 
         if api.method in ("send_message_batch", "send_messages"):
             entries = static_value(call_argument(call, api.params, "Entries"), scope)

@@ -1,4 +1,4 @@
-"""TODO docstring (from gate/triage.py)."""
+"""Baseline files: today's flows recorded by fingerprint, so that only new ones block."""
 
 from __future__ import annotations
 
