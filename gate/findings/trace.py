@@ -95,7 +95,7 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
                            store.source_function, read.sink_function if read.hops else reader,
                            read.sink_callable, steps, hops,
                            notes=[f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"],
-                           sink_scope=read.sink_scope))
+                           sink_scope=read.sink_scope, origin=store.origin))
     return out
 
 
@@ -166,7 +166,8 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
     return Finding(rule, severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
                    notes=notes, sink_scope=_short(raw[-1].get("callable", "?")), content_read=content_read,
-                   content_store=content_store)
+                   content_store=content_store,
+                   origin=_leaf_origin(first.get("leaf")) if first["type"] == "source" else "event")
 
 
 def _content_read(leaf: str | None) -> str:
@@ -241,15 +242,26 @@ def _leaf_name(frame: dict[str, Any]) -> str | None:
     return None
 
 
+def _leaf_origin(leaf: str | None) -> str:
+    """What a source leaf is (``Finding.origin``)."""
+    if leaf and leaf.startswith(f"{SDK_MODULE}."):
+        return "s3-listing"
+    if leaf and leaf.startswith(f"{HOPS_MODULE}.s3_read"):
+        return "outside-content"
+    if leaf and ("BaseException" in leaf or "traceback" in leaf):
+        return "exception-text"
+    return "event"
+
+
+_ORIGIN_MESSAGES = {"s3-listing": "object keys from an S3 listing",
+                    "outside-content": "object content read from S3 (the bucket is writable from outside)",
+                    "event": "untrusted event"}
+
+
 def _leaf_message(leaf: str | None, section: str) -> str:
     if section == "sources":
-        if leaf and leaf.startswith(f"{SDK_MODULE}."):
-            return "object keys from an S3 listing"
-        if leaf and leaf.startswith(f"{HOPS_MODULE}.s3_read"):
-            return "object content read from S3 (the bucket is writable from outside)"
-        if leaf and ("BaseException" in leaf or "traceback" in leaf):
-            return f"exception text ({_short(leaf)})"
-        return "untrusted event"
+        origin = _leaf_origin(leaf)
+        return f"exception text ({_short(leaf or '?')})" if origin == "exception-text" else _ORIGIN_MESSAGES[origin]
     if leaf and leaf.startswith(PACKAGE_PREFIX):
         return "returned to the HTTP caller"
     return f"reaches {_short(leaf or '?')}"

@@ -59,6 +59,10 @@ class Finding:
     # Content legs (gate.content): the generated read helper at the source, the store hop or file at the sink.
     content_read: str = ""
     content_store: str = ""
+    # What the untrusted data is at the source: "event" (an entry point's event), "s3-listing"
+    # (object keys from a listing), "outside-content" (object content outsiders may upload),
+    # "exception-text". Reports name the entry by it.
+    origin: str = "event"
 
     @property
     def sink(self) -> Step:

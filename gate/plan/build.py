@@ -20,20 +20,7 @@ from gate.plan.types import CodeRootPlan, ContentRead, Edge, Plan, SdkSite, Writ
 from gate.pyast.index import ModuleIndex
 from gate.pyast.regex_guards import find_validations
 from gate.pyast.resolve import resolve_handle
-from gate.services.registry import SERVICES, write_api
-
-# SDK calls that are taint sources or sinks themselves, rewritten into modelled helper calls.
-# (service, receiver kind, method) -> helper name in flowgate_sdk.
-SDK_HELPERS: dict[tuple[str, str, str], str] = {
-    ("s3", "client", "list_objects"): "s3_list_objects",
-    ("s3", "client", "list_objects_v2"): "s3_list_objects",
-    ("s3", "BucketObjects", "all"): "s3_list_objects",
-    ("s3", "BucketObjects", "filter"): "s3_list_objects",
-    ("dynamodb", "client", "scan"): "dynamodb_scan",
-    ("dynamodb", "client", "query"): "dynamodb_query",
-    ("dynamodb", "Table", "scan"): "dynamodb_scan",
-    ("dynamodb", "Table", "query"): "dynamodb_query",
-}
+from gate.services.registry import SERVICES, sdk_helper, write_api
 
 
 def build_plan(model: AppModel) -> Plan:
@@ -87,9 +74,9 @@ def _scan_module(model: AppModel, root: CodeRootPlan, module: ModuleIndex, write
         handle = resolve_handle(f.value, scope)
         if handle is None:
             continue
-        helper = SDK_HELPERS.get((handle.service, handle.kind, f.attr))
+        helper = sdk_helper(handle.service, handle.kind, f.attr)
         if helper is not None:
-            root.sdk_sites.append(SdkSite(module, call, helper))
+            root.sdk_sites.append(SdkSite(module, call, helper.name, helper.source))
             continue
         api = write_api(handle.service, handle.kind, f.attr)
         if api is None:

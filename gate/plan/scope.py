@@ -38,7 +38,7 @@ def scope_plan(model: AppModel, plan: Plan, policy: Policy) -> tuple[Plan, list[
 def _reachable(model: AppModel, plan: Plan, policy: Policy) -> set[str]:
     seeds = {f.key for r in plan.roots for f in r.functions if model.entry_kinds(f.key)}
     for root in plan.roots:
-        if any(s.helper == "s3_list_objects" for s in root.sdk_sites) or _calls_custom_source(root, policy):
+        if any(s.source for s in root.sdk_sites) or _calls_custom_source(root, policy):
             seeds |= {f.key for f in root.functions}
     for site in plan.content.reads():
         if any(b in plan.content.outside for b in site.buckets):

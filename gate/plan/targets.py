@@ -18,11 +18,7 @@ def iam_check(model: AppModel, fn: Function, service: Service, site: WriteSite |
         return "unknown", "no permissions recorded"
     name = res.physical_names[0] if res.physical_names else f"<{res.logical_id}>"
     service_arn = service.arn(name)
-    arn, prefix = service_arn, None
-    if site.api.service == "s3":
-        key = site.key_sym.exact() if site.key_sym else None
-        prefix = None if key is not None else (site.key_sym.prefix() if site.key_sym else "")
-        arn = f"{service_arn}/{key if key is not None else prefix + '*'}"
+    arn, prefix = service.iam_resource_arn(service_arn, site.key_sym)
     return evaluate(perms, site.api.action, Target(res.logical_id, name, arn, service.ref_is_arn, prefix),
                     service_arn)
 

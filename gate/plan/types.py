@@ -64,9 +64,12 @@ class WriteSite:
 
 @dataclass
 class SdkSite:
+    """An SDK call that is a source or sink itself (see ``gate.services.base.SdkHelper``)."""
+
     module: ModuleIndex
     call: ast.Call
     helper: str
+    source: bool = False
 
 
 @dataclass

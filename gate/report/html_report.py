@@ -16,12 +16,9 @@ from gate.report.paths import rel
 from gate.report.snippets import source_lines
 from gate.report.text import chain
 from gate.report.types import ScanResult
+from gate.services.registry import resource_label
 
 _COL_W, _ROW_H, _NODE_W, _NODE_H, _PAD = 230, 64, 180, 40, 20
-_RESOURCE_LABEL = {"AWS::S3::Bucket": "bucket", "AWS::DynamoDB::Table": "table", "AWS::SQS::Queue": "queue",
-                   "AWS::SNS::Topic": "topic", "AWS::DynamoDB::GlobalTable": "table",
-                   "AWS::Kinesis::Stream": "stream", "AWS::Events::EventBus": "event bus",
-                   "AWS::StepFunctions::StateMachine": "state machine"}
 
 
 @dataclass
@@ -47,7 +44,7 @@ def _graph(result: ScanResult) -> _Graph:
         if t.details.get("implicit"):
             continue  # direct invocations are drawn as function-to-function write edges
         res = model.resources[t.source]
-        g.nodes[f"res:{t.source}"] = ("resource", f"{_RESOURCE_LABEL.get(res.type, 'resource')} "
+        g.nodes[f"res:{t.source}"] = ("resource", f"{resource_label(res.type)} "
                                                   f"{model.display_name(t.source)}")
         g.add_edge(f"res:{t.source}", f"fn:{t.function}", "trigger")
     for site in result.plan.writes:
@@ -61,7 +58,8 @@ def _graph(result: ScanResult) -> _Graph:
                     g.add_edge(f"fn:{writer}", f"res:{edge.trigger.source}", "write")
     for content in result.plan.content.sites:  # S3 object content: stored by writers, read by readers
         for bucket, runs in content.buckets.items():
-            g.nodes[f"res:{bucket}"] = ("resource", f"bucket {model.display_name(bucket)}")
+            label = resource_label(model.resources[bucket].type) if bucket in model.resources else "resource"
+            g.nodes[f"res:{bucket}"] = ("resource", f"{label} {model.display_name(bucket)}")
             for fn, _confidence, _how in runs:
                 if content.role == "store":
                     g.add_edge(f"fn:{fn}", f"res:{bucket}", "write")

@@ -37,9 +37,9 @@ def chain(f: Finding, model: AppModel, base: Path) -> str:
     entry = model.entry_kinds(f.source_function) if f.source_function else []
     if entry:
         parts.append("/".join(entry))
-    elif f.source.message.startswith("object keys"):
+    elif f.origin == "s3-listing":
         parts.append("s3 listing")
-    elif f.source.message.startswith("object content"):
+    elif f.origin == "outside-content":
         parts.append("ExternalResource (S3 object content)")
     if f.source_function:
         parts.append(model.display_name(f.source_function))

@@ -56,6 +56,16 @@ class WriteApi:
         return f"{self.service}.{prefix}{self.method}"
 
 
+@dataclass(frozen=True)
+class SdkHelper:
+    """An SDK call that is a taint source or sink itself, rewritten into a call of the modelled
+    helper ``name`` of ``gate/pysa_data/flowgate_sdk.py`` (``source``: its result is untrusted, so
+    the code that makes it is in scope)."""
+
+    name: str
+    source: bool = False
+
+
 @dataclass
 class CallFacts:
     """What the plan knows statically about one SDK write: its target, S3 key and argument values.
@@ -126,6 +136,14 @@ class Service:
     # ARN of a resource, given its runtime name: "arn:aws:sqs:{region}:{account}:{name}".
     arn_format: str = ""
     ref_is_arn: bool = False  # Ref gives the ARN (SNS topics, state machines), not the name
+    # SDK calls that are sources or sinks themselves: (receiver kind, method) -> helper.
+    sdk_helpers: dict[tuple[str, str], SdkHelper] = {}
+    # What reports call this service's resources, by CloudFormation type ("bucket", "queue", ...).
+    resource_labels: dict[str, str] = {}
+    # Event fields a generated hop may read besides the API's own parameters (see gate.instrument.hops).
+    event_params: tuple[str, ...] = ()
+    # Python source the generated hop module needs for this service's events (helper functions).
+    hop_helpers: str = ""
 
     def physical_names(self, resource: Resource) -> tuple[str, ...]:
         names = []
@@ -141,6 +159,11 @@ class Service:
 
     def arn(self, name: str) -> str:
         return self.arn_format.format(region=REGION, account=ACCOUNT, name=name)
+
+    def iam_resource_arn(self, resource_arn: str, key: Sym | None) -> tuple[str, str | None]:
+        """The ARN an IAM statement must cover for a call on the resource, and, when only part of
+        it is known, the known prefix of what lies below the resource (S3 object keys)."""
+        return resource_arn, None
 
     def triggers(self, ctx: ServiceContext) -> list[Trigger]:
         return []

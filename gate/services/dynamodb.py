@@ -8,7 +8,7 @@ from gate.common.event_patterns import UNKNOWN_VALUE
 from gate.model.types import Resource, Trigger
 from gate.pyast.resolve import call_argument, resolve_str, static_value
 from gate.pyast.types import UNKNOWN
-from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi
+from gate.services.base import CallFacts, SdkHelper, Service, ServiceContext, SubResource, WriteApi
 from gate.services.event_source_mappings import mapping_triggers
 
 _PUT = ("TableName", "Item")
@@ -21,6 +21,16 @@ class DynamoDB(Service):
     resource_types = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
     physical_name_properties = ("TableName",)
     arn_format = "arn:aws:dynamodb:{region}:{account}:table/{name}"
+    resource_labels = {"AWS::DynamoDB::Table": "table", "AWS::DynamoDB::GlobalTable": "table"}
+    event_params = ("Item", "AttributeUpdates", "UpdateExpression", "ExpressionAttributeValues", "TableName",
+                    "RequestItems", "Key")
+    hop_helpers = ""  # set below, once _TYPE_TAGS is defined
+    sdk_helpers = {  # (filter and key-condition arguments are NoSQL injection sinks)
+        ("client", "scan"): SdkHelper("dynamodb_scan"),
+        ("client", "query"): SdkHelper("dynamodb_query"),
+        ("Table", "scan"): SdkHelper("dynamodb_scan"),
+        ("Table", "query"): SdkHelper("dynamodb_query"),
+    }
     sub_resources = (
         SubResource("Table", ("name",), target="name", parent="resource"),
         # ``with table.batch_writer() as batch: batch.put_item(...)``
@@ -154,7 +164,8 @@ def _tagged(expr: str, already_typed: bool) -> str:
     return expr if already_typed else f"_fg_tagged({expr})"
 
 
-TAGGED_HELPER = ("def _fg_tagged(value):\n    return {" + ", ".join(f'"{t}": value' for t in _TYPE_TAGS) + "}\n")
+# Resource-style values reach stream consumers type-tagged; the hop module gets this one helper.
+DynamoDB.hop_helpers = "def _fg_tagged(value):\n    return {" + ", ".join(f'"{t}": value' for t in _TYPE_TAGS) + "}\n"
 
 
 SERVICE = DynamoDB()

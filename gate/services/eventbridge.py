@@ -27,6 +27,8 @@ class EventBridge(Service):
     resource_types = _BUS
     physical_name_properties = ("Name",)
     arn_format = "arn:aws:events:{region}:{account}:event-bus/{name}"
+    resource_labels = {"AWS::Events::EventBus": "event bus"}
+    event_params = ("Entries",)
     writes = (
         WriteApi("events", "client", "put_events", ("Entries", "EndpointId"), "events:PutEvents",
                  target="Entries", action="events:PutEvents"),

@@ -17,6 +17,8 @@ class Kinesis(Service):
     resource_types = ("AWS::Kinesis::Stream",)
     physical_name_properties = ("Name",)
     arn_format = "arn:aws:kinesis:{region}:{account}:stream/{name}"
+    resource_labels = {"AWS::Kinesis::Stream": "stream"}
+    event_params = ("Data", "PartitionKey", "Records")
     writes = (
         WriteApi("kinesis", "client", "put_record", _PUT, "kinesis:PutRecord", target="StreamName",
                  action="kinesis:PutRecord"),

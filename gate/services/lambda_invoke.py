@@ -17,6 +17,7 @@ class Lambda(Service):
     resource_types = ("AWS::Lambda::Function",)
     physical_name_properties = ("FunctionName",)
     arn_format = "arn:aws:lambda:{region}:{account}:function:{name}"
+    event_params = ("Payload", "InvokeArgs")
     writes = (
         WriteApi("lambda", "client", "invoke", _INVOKE, "lambda:Invoke", target="FunctionName",
                  action="lambda:InvokeFunction"),

@@ -7,7 +7,7 @@ from typing import Any
 from gate.model.types import Resource, Trigger
 from gate.pyast.resolve import call_argument, resolve_str
 from gate.pyast.types import UNKNOWN
-from gate.services.base import CallFacts, Service, ServiceContext, SubResource, WriteApi
+from gate.services.base import CallFacts, SdkHelper, Service, ServiceContext, SubResource, WriteApi
 
 _BUCKET = ("AWS::S3::Bucket",)
 _PUT = "s3:PutObject"
@@ -20,6 +20,14 @@ class S3(Service):
     resource_types = _BUCKET
     physical_name_properties = ("BucketName",)
     arn_format = "arn:aws:s3:::{name}"
+    resource_labels = {"AWS::S3::Bucket": "bucket"}
+    event_params = ("Bucket", "Key", "Body", "Filename", "Fileobj", "CopySource")
+    sdk_helpers = {  # (a listing's keys are chosen by whoever uploaded the objects)
+        ("client", "list_objects"): SdkHelper("s3_list_objects", source=True),
+        ("client", "list_objects_v2"): SdkHelper("s3_list_objects", source=True),
+        ("BucketObjects", "all"): SdkHelper("s3_list_objects", source=True),
+        ("BucketObjects", "filter"): SdkHelper("s3_list_objects", source=True),
+    }
     sub_resources = (
         SubResource("Bucket", ("name",), target="name", parent="resource"),
         SubResource("Object", ("bucket_name", "key"), target="bucket_name", parent="resource", key="key"),
@@ -69,6 +77,12 @@ class S3(Service):
         target = resolve_str(fields["Bucket"], scope) if "Bucket" in fields else UNKNOWN
         key = resolve_str(fields["Key"], scope) if "Key" in fields else UNKNOWN
         return CallFacts(target, key)
+
+    def iam_resource_arn(self, resource_arn, key):
+        """Object calls are checked on ``bucketArn/key``; a partly known key on its known prefix."""
+        exact = key.exact() if key else None
+        prefix = None if exact is not None else (key.prefix() if key else "")
+        return f"{resource_arn}/{exact if exact is not None else prefix + '*'}", prefix
 
     def name_matches(self, resource: Resource, literal: str) -> bool:
         return any(literal in (n, f"arn:aws:s3:::{n}") for n in resource.physical_names)

@@ -24,6 +24,8 @@ class SNS(Service):
     resource_types = _TOPIC
     physical_name_properties = ("TopicName",)
     arn_format = "arn:aws:sns:{region}:{account}:{name}"
+    resource_labels = {"AWS::SNS::Topic": "topic"}
+    event_params = ("Message", "Subject", "TopicArn", "MessageAttributes")
     ref_is_arn = True
     sub_resources = (SubResource("Topic", ("arn",), target="arn", parent="resource"),)
     writes = (

@@ -17,6 +17,8 @@ class SQS(Service):
     resource_types = ("AWS::SQS::Queue",)
     physical_name_properties = ("QueueName",)
     arn_format = "arn:aws:sqs:{region}:{account}:{name}"
+    resource_labels = {"AWS::SQS::Queue": "queue"}
+    event_params = ("MessageBody", "MessageAttributes", "Entries", "QueueUrl")
     sub_resources = (
         SubResource("Queue", ("url",), target="url", parent="resource"),
         SubResource("Queue", ("QueueName",), target="QueueName", parent="resource", via="get_queue_by_name"),

@@ -29,6 +29,8 @@ class StepFunctions(Service):
     resource_types = _MACHINE
     physical_name_properties = ("StateMachineName",)
     arn_format = "arn:aws:states:{region}:{account}:stateMachine:{name}"
+    resource_labels = {"AWS::StepFunctions::StateMachine": "state machine"}
+    event_params = ("input",)
     ref_is_arn = True
     writes = (
         WriteApi("stepfunctions", "client", "start_execution", _START, "states:StartExecution",
