@@ -78,7 +78,6 @@ def literal(value: Any) -> str | None:
     return None
 
 
-
 def render(value: Any) -> str | None:
     """A string value with every reference written as ``${Logical}`` or ``${Logical.Attr}``.
 

@@ -20,11 +20,7 @@ from gate.policy.rules import SEVERITIES, Rule, lower
 from gate.policy.types import Policy
 
 _MAX_FRAMES = 60  # frames in one path
-
-
 _MAX_PATHS = 16  # sink paths expanded from one Pysa issue
-
-
 _FRAME_BUDGET = 400  # frames visited per issue half
 
 

@@ -15,8 +15,6 @@ from gate.inputs.templates import load_template_file
 from gate.inputs.types import Stack
 
 _MAX_NESTING = 5
-
-
 _NESTED = ("AWS::CloudFormation::Stack",)  # SAM Applications are translated into these
 
 

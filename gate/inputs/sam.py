@@ -12,8 +12,6 @@ from gate.common.errors import GateInputError
 from gate.common.intrinsics import literal, references
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-
-
 _PLACEHOLDER_BUCKET = "flowgate-local-code"
 
 
@@ -24,11 +22,7 @@ def is_sam(template: dict[str, Any]) -> bool:
 
 
 _SAM_FUNCTION = "AWS::Serverless::Function"
-
-
 _SAM_APPLICATION = "AWS::Serverless::Application"
-
-
 _SAR_HOST = "serverlessrepo.invalid"
 
 

@@ -50,8 +50,6 @@ def _checked(tpl: Any, path: Path) -> dict[str, Any]:
 
 # The shape every later stage relies on (CloudFormation rejects anything else before deploying).
 _OBJECT = {"type": "object"}
-
-
 _SKELETON = {
     "type": "object",
     "properties": {

@@ -54,14 +54,8 @@ def content_legs(rules: list[Rule], content: ContentPlan) -> dict[int, ContentLe
 
 
 HOPS_MODULE = "flowgate_hops"
-
-
 SDK_MODULE = "flowgate_sdk"
-
-
 _HOPS_ALIAS = "_fg_hops"
-
-
 _SDK_ALIAS = "_fg_sdk"
 
 

@@ -16,8 +16,6 @@ from gate.pyast.index import CodeRoot
 from gate.services.registry import CATALOGUE
 
 PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgpkg_<n>_<dir>
-
-
 _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".venv", "venv", ".tox"}
 
 

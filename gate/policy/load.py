@@ -18,20 +18,10 @@ from gate.policy.rules import SINK_KINDS, SOURCE_KINDS, Rule, custom_kind
 from gate.policy.types import CustomSink, CustomSource, Policy, Suppression
 
 PACKAGE_DIR = Path(__file__).parents[1]  # gate/: schemas/ and default_policy.yml
-
-
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
-
-
 DEFAULT_POLICY_PATH = PACKAGE_DIR / "default_policy.yml"
-
-
 POLICY_FILE_NAME = "flowgate.yml"
-
-
 _FIRST_CODE = 7001
-
-
 _CALLABLE_SINK = re.compile(r"(?P<callable>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\((?P<parameter>[A-Za-z_]\w*)\)")
 
 

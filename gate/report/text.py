@@ -15,14 +15,8 @@ from gate.report.snippets import line_of
 from gate.report.types import ScanResult
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
-
-
 _RESET = "\033[0m"
-
-
 _DIM = "\033[2m"
-
-
 _FILTER_DETAILS = ("FilterCriteria", "FilterPolicy", "EventPattern", "StreamViewType", "State", "InputPath")
 
 

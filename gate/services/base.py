@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from gate.pyast.types import Handle, Sym
 
 
-
 @dataclass(frozen=True)
 class WriteApi:
     """An SDK call that makes ``service`` deliver an event to its subscribers.
