@@ -12,9 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from gate.findings.types import Finding, Hop, Step
-from gate.instrument.types import HOPS_MODULE, SDK_MODULE, InstrumentedApp
+from gate.instrument.types import InstrumentedApp
 from gate.model.types import AppModel
-from gate.plan.code_roots import PACKAGE_PREFIX
 from gate.plan.types import ContentSite, Edge, WriteSite
 from gate.policy.rules import SEVERITIES, Rule, lower
 from gate.policy.types import Policy
@@ -97,10 +96,13 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
 
 def _store_site(app: InstrumentedApp, name: str) -> ContentSite | None:
     """The store behind the last generated callee of a store leg: a write hop, or an upload file's class."""
-    if name.startswith("hop_"):
+    generated = app.generated.get(name)
+    if generated is not None and generated.kind == "hop":
         site = app.hops.get(name)
         return app.content.store_of(site.id) if site else None
-    return next((s for s in app.content.stores() if f"_FgUpload{s.id}" == name), None)
+    if generated is not None and generated.kind == "upload-file":
+        return next((s for s in app.content.stores() if s.id == generated.site), None)
+    return None
 
 
 def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, Any],
@@ -108,8 +110,8 @@ def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, A
     """One finding per sink reached: Pysa merges all sinks behind one call site into one issue."""
     traces = {t["name"]: t.get("roots") or [] for t in issue.get("traces", [])}
     here = (issue["callable"], issue["filename"])
-    forward = _walk(models, here, traces.get("forward", []), "sources", rule.sources, limit=1)
-    backward = _walk(models, here, traces.get("backward", []), "sinks", rule.sinks, limit=_MAX_PATHS)
+    forward = _walk(app, models, here, traces.get("forward", []), "sources", rule.sources, limit=1)
+    backward = _walk(app, models, here, traces.get("backward", []), "sinks", rule.sinks, limit=_MAX_PATHS)
     source_part = list(reversed(forward[0])) if forward else []
     found = [_finding(model, app, issue, source_part + path, rule) for path in backward or [[]]]
     return [f for f in found if f is not None]
@@ -125,7 +127,7 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     first = raw[0]
     source_fn = _pick_entry(model, _functions_of(app, first["callable"])) or (
         current_fn[0] if current_fn else None)
-    content_read = _content_read(first.get("leaf"))
+    content_read = _content_read(app, first.get("leaf"))
     read_site = app.content.read(content_read) if content_read else None
     readers = [k for runs in (read_site.buckets.values() if read_site else []) for k, _c, _h in runs]
     if readers and source_fn not in readers:
@@ -133,7 +135,7 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     fn = source_fn
     for i, frame in enumerate(raw):
         if frame["type"] == "hop-call":
-            site: WriteSite | None = app.hops.get(frame["callee"].rsplit(".", 1)[-1])
+            site: WriteSite | None = app.hop_site(frame["callee"])
             steps.append(_step(app, frame, "write", site.api.label + "(...)" if site else "SDK write", fn))
             continue
         if frame["type"] == "trigger":
@@ -153,28 +155,29 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
         kind = frame["type"]
         steps.append(_step(app, frame, kind, frame["message"], fn))
     last_write = next((f for f in reversed(raw) if f["type"] == "hop-call"), None)
-    content_store = last_write["callee"].split(".")[1] if last_write else ""
+    content_store = last_write["callee"].split(".")[1] if last_write else ""  # the generated callable
     leaf = raw[-1].get("leaf") or "?"
     # The HttpResponse sink is the handler's own return value.
-    sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else _short(leaf)
+    sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else app.user_name(leaf)
     low = any(h.confidence != "resolved" for h in hops)
     severity = lower(rule.severity) if low else rule.severity
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
     return Finding(rule, severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
-                   notes=notes, sink_scope=_short(raw[-1].get("callable", "?")), content_read=content_read,
+                   notes=notes, sink_scope=app.user_name(raw[-1].get("callable", "?")), content_read=content_read,
                    content_store=content_store,
-                   origin=_leaf_origin(first.get("leaf")) if first["type"] == "source" else "event")
+                   origin=_leaf_origin(app, first.get("leaf")) if first["type"] == "source" else "event")
 
 
-def _content_read(leaf: str | None) -> str:
-    """``s3_read_3`` for the leaf ``flowgate_hops.s3_read_3``/``s3_read_file_3`` (content reads)."""
-    if not leaf or not leaf.startswith(f"{HOPS_MODULE}.s3_read"):
+def _content_read(app: InstrumentedApp, leaf: str | None) -> str:
+    """The generated read helper a content leg starts at (its name in the hop module), or ''."""
+    generated = app.generated_callable(leaf or "")
+    if generated is None or generated.kind not in ("content-read", "content-read-file"):
         return ""
-    return leaf.split(".", 1)[1]
+    return (leaf or "").split(".", 1)[1]
 
 
-def _walk(models: dict[str, dict[str, Any]], here: tuple[str, str], roots: list[dict[str, Any]], section: str,
-          kinds: tuple[str, ...], limit: int) -> list[list[dict[str, Any]]]:
+def _walk(app: InstrumentedApp, models: dict[str, dict[str, Any]], here: tuple[str, str],
+          roots: list[dict[str, Any]], section: str, kinds: tuple[str, ...], limit: int) -> list[list[dict[str, Any]]]:
     """Follow one half of an issue to its leaves; each path runs from the issue outwards.
 
     Every branch whose taint kinds match the rule is followed, up to ``limit`` paths and a global
@@ -196,7 +199,7 @@ def _walk(models: dict[str, dict[str, Any]], here: tuple[str, str], roots: list[
                 paths.append([*prefix, {"type": "source" if section == "sources" else "sink",
                                         "callable": callable_name, "file": filename, "line": origin["line"],
                                         "col": origin.get("start", 0), "leaf": leaf,
-                                        "message": _leaf_message(leaf, section)}])
+                                        "message": _leaf_message(app, leaf, section)}])
                 continue
             call = frame.get("call")
             if not call:
@@ -204,13 +207,13 @@ def _walk(models: dict[str, dict[str, Any]], here: tuple[str, str], roots: list[
             callee = (call.get("resolves_to") or ["?"])[0]
             pos = call.get("position") or {}
             model = models.get(callee)
-            if callable_name.startswith(f"{HOPS_MODULE}."):
+            if app.in_generated_module(callable_name):
                 step = {"type": "trigger", "callee": callee, "file": (model or {}).get("filename", "*"),
                         "callable_line": (model or {}).get("callable_line", 1), "callable": callable_name}
             else:
-                step = {"type": "hop-call" if callee.startswith(f"{HOPS_MODULE}.") else "call",
+                step = {"type": "hop-call" if app.in_generated_module(callee) else "call",
                         "callable": callable_name, "file": filename, "line": pos.get("line", 0),
-                        "col": pos.get("start", 0), "callee": callee, "message": f"calls {_short(callee)}",
+                        "col": pos.get("start", 0), "callee": callee, "message": f"calls {app.user_name(callee)}",
                         "leaf": leaf}
             if model is None:
                 paths.append([*prefix, step])
@@ -238,11 +241,11 @@ def _leaf_name(frame: dict[str, Any]) -> str | None:
     return None
 
 
-def _leaf_origin(leaf: str | None) -> str:
+def _leaf_origin(app: InstrumentedApp, leaf: str | None) -> str:
     """What a source leaf is (``Finding.origin``)."""
-    if leaf and leaf.startswith(f"{SDK_MODULE}."):
+    if leaf and app.is_sdk_model(leaf):
         return "s3-listing"
-    if leaf and leaf.startswith(f"{HOPS_MODULE}.s3_read"):
+    if leaf and _content_read(app, leaf):
         return "outside-content"
     if leaf and ("BaseException" in leaf or "traceback" in leaf):
         return "exception-text"
@@ -254,22 +257,15 @@ _ORIGIN_MESSAGES = {"s3-listing": "object keys from an S3 listing",
                     "event": "untrusted event"}
 
 
-def _leaf_message(leaf: str | None, section: str) -> str:
+def _leaf_message(app: InstrumentedApp, leaf: str | None, section: str) -> str:
     if section == "sources":
-        origin = _leaf_origin(leaf)
-        return f"exception text ({_short(leaf or '?')})" if origin == "exception-text" else _ORIGIN_MESSAGES[origin]
-    if leaf and leaf.startswith(PACKAGE_PREFIX):
+        origin = _leaf_origin(app, leaf)
+        if origin == "exception-text":
+            return f"exception text ({app.user_name(leaf or '?')})"
+        return _ORIGIN_MESSAGES[origin]
+    if leaf and app.package_of(leaf):
         return "returned to the HTTP caller"
-    return f"reaches {_short(leaf or '?')}"
-
-
-def _short(name: str) -> str:
-    parts = name.split(".")
-    if parts and parts[0].startswith(PACKAGE_PREFIX):
-        parts = parts[1:]
-    if parts and parts[0] == "builtins":
-        parts = parts[1:]
-    return ".".join(parts)
+    return f"reaches {app.user_name(leaf or '?')}"
 
 
 def _step(app: InstrumentedApp, frame: dict[str, Any], kind: str, message: str, fn: str | None) -> Step:
@@ -298,7 +294,7 @@ def _pick_entry(model: AppModel, keys: list[str]) -> str | None:
 def _previous_site(app: InstrumentedApp, frames: list[dict[str, Any]]) -> WriteSite | None:
     for frame in reversed(frames):
         if frame["type"] == "hop-call":
-            return app.hops.get(frame["callee"].rsplit(".", 1)[-1])
+            return app.hop_site(frame["callee"])
     return None
 
 

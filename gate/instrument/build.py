@@ -20,13 +20,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from gate.instrument.hops import _hops_module
-from gate.instrument.models import _app_models, _policy_models, _taint_config
+from gate.instrument.models import _app_models, _policy_models, _taint_config, content_legs
 from gate.instrument.rewrite import _copy_code_root
 from gate.instrument.types import (
     HOPS_MODULE,
     SDK_MODULE,
     InstrumentedApp,
-    content_legs,
 )
 from gate.model.types import AppModel
 from gate.plan.types import Plan
@@ -45,14 +44,14 @@ def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> In
     for code_root in plan.roots:
         _copy_code_root(code_root, app)
     root, models_dir = app.root, app.models_dir
-    app.files[root / f"{HOPS_MODULE}.py"] = _hops_module(model, plan, app)
+    app.set_blocks(root / f"{HOPS_MODULE}.py", _hops_module(model, plan, app))
     app.files[root / f"{SDK_MODULE}.py"] = (DATA_DIR / "flowgate_sdk.py").read_text(encoding="utf-8")
     app.files[root / "flowgate_anchor.py"] = (DATA_DIR / "flowgate_anchor.py").read_text(encoding="utf-8")
     app.files[models_dir / "taint.config"] = _taint_config(policy, app)
     app.files[models_dir / "sinks_sources.pysa"] = (DATA_DIR / "sinks_sources.pysa").read_text(encoding="utf-8")
-    app.files[models_dir / "app.pysa"] = _app_models(model, plan, app, policy)
+    app.set_blocks(models_dir / "app.pysa", _app_models(model, plan, app, policy))
     policy_models, anchors = _policy_models(plan, policy)
-    app.files[models_dir / "policy.pysa"] = policy_models
+    app.set_blocks(models_dir / "policy.pysa", policy_models)
     app.files[root / "flowgate_policy_anchor.py"] = (
         '"""Imports the modules the policy names, so its models verify."""\n'
         + "".join(f"import {m}  # noqa: F401\n" for m in anchors))

@@ -21,6 +21,7 @@ from gate.pyast.index import ModuleIndex
 
 def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
     pkg_dir = app.root / code_root.package
+    app.packages.add(code_root.package)
     writes_by_file: dict[Path, list[WriteSite]] = {}
     for w in code_root.writes:
         writes_by_file.setdefault(w.file, []).append(w)

@@ -22,40 +22,49 @@ from pathlib import Path
 from typing import Any
 
 from gate.common.cache import key as cache_key
-from gate.instrument.types import HOPS_MODULE, InstrumentedApp
-from gate.plan.code_roots import PACKAGE_PREFIX
+from gate.instrument.types import InstrumentedApp, Owner
 from gate.plan.types import Plan
 
-SHARED = ""  # the owner of whatever no component owns
+SHARED = ""  # the component of whatever no component owns
 _BUCKET = "bucket:"  # union-find nodes that tie the code roots storing and reading one bucket
-_PACKAGE = re.compile(rf"\b{PACKAGE_PREFIX}\w+")
-_HOP_REF = re.compile(rf"\b{HOPS_MODULE}\.(\w+)")
-_BLOCK_START = re.compile(r"(?:async\s+)?def\s+([\w.]+)|class\s+(\w+)|import\s+([\w.]+)|from\s+([\w.]+)\s+import")
-_MODEL_DEF = re.compile(r"\s*def\s+([\w.]+)")
+# Dotted names inside a callable name as Pysa prints it (``f[fgpkg_1_x.g]`` is parameterized by one).
+_DOTTED = re.compile(r"[A-Za-z_][\w.]*")
 Results = tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]
 
 
 @dataclass
 class Partition:
-    """Which component (named by its first package) owns each package and each generated hop name."""
+    """Which component (named by its first package) owns each package and each bucket's content."""
 
     of_package: dict[str, str] = field(default_factory=dict)
-    of_hop: dict[str, str] = field(default_factory=dict)
+    of_bucket: dict[str, str] = field(default_factory=dict)
 
     @property
     def components(self) -> list[str]:
         return sorted(set(self.of_package.values()))
 
-    def owner(self, name: str, hops_local: bool = False) -> str:
-        """The component a callable, model line or hops-module block belongs to. A name that mentions
-        application code anywhere (also a parameterized callable such as ``f[fgpkg_1_x.g]``) is owned
-        by that code's component."""
-        package = _PACKAGE.search(name)
-        if package is not None:
-            return self.of_package.get(package.group(0).split(".")[0], SHARED)
-        hop = _HOP_REF.search(name)
-        local = hop.group(1) if hop else name if hops_local else None
-        return self.of_hop.get(local, SHARED) if local else SHARED
+    def of(self, owner: Owner) -> str:
+        """The component of a generated block (see ``gate.instrument.types.Owner``)."""
+        if owner.package is not None:
+            return self.of_package.get(owner.package, SHARED)
+        if owner.bucket is not None:
+            return self.of_bucket.get(owner.bucket, SHARED)
+        return SHARED
+
+    def of_callable(self, app: InstrumentedApp, name: str) -> str:
+        """The component of a callable Pysa reports (an issue's callable, a model's name): the
+        application code it names anywhere (also as a parameter of another callable), else the
+        generated callable it is, else shared."""
+        dotted = _DOTTED.findall(name)
+        for part in dotted:
+            package = app.package_of(part)
+            if package is not None:
+                return self.of_package.get(package, SHARED)
+        for part in dotted:
+            generated = app.generated_callable(part)
+            if generated is not None:
+                return self.of(generated.owner)
+        return SHARED
 
 
 def partition(plan: Plan) -> Partition:
@@ -78,12 +87,10 @@ def partition(plan: Plan) -> Partition:
             if target is not None:
                 union(site.root.package, target.package)
     by_index = {id(root.index): root.package for root in plan.roots}
-    content_roots: dict[int, str] = {}  # content site id -> package
     for site in plan.content.sites:
         package = site.write.root.package if site.write is not None else by_index.get(id(site.module.root))
         if package is None:
             continue
-        content_roots[site.id] = package
         for bucket in site.buckets:
             if bucket in plan.content.buckets:
                 anchor = _BUCKET + bucket
@@ -92,17 +99,10 @@ def partition(plan: Plan) -> Partition:
     part = Partition()
     for root in plan.roots:
         part.of_package[root.package] = find(root.package)
-    for site in plan.writes:
-        part.of_hop[site.hop_name] = part.of_package[site.root.package]
-    for i, bucket in enumerate(plan.content.buckets):
+    for bucket in plan.content.buckets:
         anchor = _BUCKET + bucket
         if anchor in parent:
-            part.of_hop[f"s3_store_{i}"] = find(anchor)
-    for site in plan.content.sites:
-        package = content_roots.get(site.id)
-        if package is not None:
-            for name in (site.helper, site.file_helper, f"_FgUpload{site.id}"):
-                part.of_hop[name] = part.of_package[package]
+            part.of_bucket[bucket] = find(anchor)
     return part
 
 
@@ -149,9 +149,10 @@ class SplitCopy:
     def divide(self, issues: list[dict[str, Any]], models: dict[str, dict[str, Any]]) -> dict[str, Results]:
         out: dict[str, Results] = {}
         for issue in issues:
-            out.setdefault(self.partition.owner(str(issue.get("callable", ""))), ([], {}))[0].append(issue)
+            owner = self.partition.of_callable(self.app, str(issue.get("callable", "")))
+            out.setdefault(owner, ([], {}))[0].append(issue)
         for name, data in models.items():
-            out.setdefault(self.partition.owner(name), ([], {}))[1][name] = data
+            out.setdefault(self.partition.of_callable(self.app, name), ([], {}))[1][name] = data
         return out
 
 
@@ -162,39 +163,17 @@ def copy_texts(app: InstrumentedApp) -> list[tuple[str, str]]:
 
 
 def split_copy(app: InstrumentedApp, part: Partition) -> SplitCopy:
+    """Generated files are cut along the blocks instrumentation describes; the other files belong
+    to the component of the package directory they are in, or are shared."""
     split = SplitCopy(app, part)
-    hops = app.root / f"{HOPS_MODULE}.py"
     in_root = str(app.root) + "/"
     for path in sorted(app.files, key=str):
-        text = app.files[path]
         where = str(path)
         top = where[len(in_root):].split("/", 1)[0] if where.startswith(in_root) else ""
-        if path == hops:
-            split.blocks[path] = [(part.owner(name, hops_local=True) if name else SHARED, block)
-                                  for name, block in _python_blocks(text)]
-        elif path.parent == app.models_dir and path.suffix == ".pysa":
-            split.blocks[path] = [(_model_owner(part, line), line) for line in text.splitlines(keepends=True)]
+        if path in app.blocks:
+            split.blocks[path] = [(part.of(owner), text) for owner, text in app.blocks[path]]
         elif part.of_package.get(top, SHARED) != SHARED:
             split.owned_files.setdefault(part.of_package[top], []).append(path)
         else:
             split.shared_files.append(path)
     return split
-
-
-def _model_owner(part: Partition, line: str) -> str:
-    match = _MODEL_DEF.match(line)
-    return part.owner(match.group(1)) if match else SHARED
-
-
-def _python_blocks(text: str) -> list[tuple[str | None, str]]:
-    """Top-level blocks of a generated module: (the name it defines or imports, its text)."""
-    blocks: list[tuple[str | None, str]] = []
-    for line in text.splitlines(keepends=True):
-        starts = line[:1] not in (" ", "\t", "\n", "") and not line.startswith(("#", '"""'))
-        if starts or not blocks:
-            match = _BLOCK_START.match(line) if starts else None
-            blocks.append((next((g for g in match.groups() if g), None) if match else None, line))
-        else:
-            name, block = blocks[-1]
-            blocks[-1] = (name, block + line)
-    return blocks
