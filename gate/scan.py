@@ -24,7 +24,6 @@ from gate.inputs.detect import load_input
 from gate.instrument.build import instrument, materialize
 from gate.instrument.types import InstrumentedApp
 from gate.model.build import build_app_model
-from gate.model.declared import declared_suppressions
 from gate.model.types import AppModel
 from gate.plan.build import build_plan
 from gate.plan.scope import OUT_OF_SCOPE, scope_plan
@@ -58,7 +57,7 @@ def _make_workdir() -> Path:
 
 def _with_declared_suppressions(policy: Policy, model: AppModel) -> Policy:
     """The policy plus the suppressions written on function resources (CDK ``FlowGateSuppressions``)."""
-    declared = declared_suppressions(model)
+    declared = model.declared_suppressions
     if not declared:
         return policy
     names = {r.name for r in policy.rules}

@@ -126,14 +126,14 @@ def test_instrumented_copy_is_valid_python_with_hops_and_models(staged):
     assert app.handlers["fgpkg_1_thumbnail.app.handler"] == ["sam-vulnerable/ThumbnailFunction"]
 
 
-def _finding(model, policy, severity: str = "critical") -> Finding:
+def _finding(model, policy, confidence: str = "high") -> Finding:
     rule = next(r for r in policy.rules if r.name == "code-injection")
     source = Step("source", APP / "src/orders/app.py", 25, 1, "untrusted event", "sam-vulnerable/OrdersApiFunction")
     sink = Step("sink", APP / "src/thumbnail/app.py", 7, 5, "reaches subprocess.run",
                 "sam-vulnerable/ThumbnailFunction")
     hop = Hop("s3", "sam-vulnerable/UploadBucket", "s3.put_object", "sam-vulnerable/OrdersApiFunction",
               "sam-vulnerable/ThumbnailFunction", "resolved", "target resolved")
-    return Finding(rule, severity, "high", "sam-vulnerable/OrdersApiFunction", "sam-vulnerable/ThumbnailFunction",
+    return Finding(rule, rule.severity, confidence, "sam-vulnerable/OrdersApiFunction", "sam-vulnerable/ThumbnailFunction",
                    "subprocess.run", [source, sink], [hop], sink_scope="fgpkg_1_thumbnail.app.render")
 
 
@@ -141,9 +141,10 @@ def test_verdict_blocks_by_threshold_suppression_and_baseline(staged):
     model, policy = staged[1], staged[6]
     f = _finding(model, policy)
     assert triage([f], model, policy) == [] and f.blocking and f.fingerprint
-    low = _finding(model, policy, "medium")
-    triage([low], model, policy)
-    assert not low.blocking  # block_at: high
+    assert f.severity == "critical"
+    low = _finding(model, policy, "low")  # an unresolved hop: one severity step lower
+    triage([low], model, policy, fail_on="critical")
+    assert low.severity == "high" and not low.blocking
     baselined = _finding(model, policy)
     triage([baselined], model, policy, baseline={f.fingerprint})
     assert baselined.baselined and not baselined.blocking

@@ -1,4 +1,4 @@
-"""Turn Pysa issues into findings on the user's code: full trace, hop chain, functions, severity.
+"""Turn Pysa issues into findings on the user's code: full trace, hop chain, functions, confidence.
 
 A Pysa issue records only the frame where source and sink meet. The full path is rebuilt by
 following each frame into the callee's model (``sources`` for the forward half, ``sinks`` for the
@@ -15,7 +15,7 @@ from gate.findings.types import Finding, Hop, Step
 from gate.instrument.types import InstrumentedApp
 from gate.model.types import AppModel
 from gate.plan.types import ContentSite, Edge, WriteSite
-from gate.policy.rules import SEVERITIES, Rule, lower
+from gate.policy.rules import Rule
 from gate.policy.types import Policy
 
 _MAX_FRAMES = 60  # frames in one path
@@ -46,7 +46,8 @@ def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str,
             for r in legs.get((False, code, bucket), []):
                 for finding in _join(model, app, rules[code], bucket, s, r):
                     _add(out, finding)
-    return sorted(out.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.rule.code, str(f.sink.file),
+    # In rule order; the verdict stage decides severities (and orders by them).
+    return sorted(out.values(), key=lambda f: (f.rule.code, str(f.sink.file),
                                                 f.sink.line))
 
 
@@ -68,25 +69,26 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
     out = []
     for reader, conf, how in read_site.buckets.get(bucket, []):
         resolved = conf == "resolved" and store_conf == {"resolved"}
-        hop = Hop("s3", bucket, "object content", writer, reader, "resolved" if resolved else "unresolved",
+        service = store_site.api.service
+        hop = Hop(service, bucket, "object content", writer, reader, "resolved" if resolved else "unresolved",
                   "object written and read back" if resolved else f"bucket of the read: {how}")
         steps = [st for st in store.steps if st.file is not None]  # not the generated store call
         if steps and steps[-1].kind == "write":
-            message = (f"writes the file that s3.upload_file(...) stores (line {store_site.line})"
-                       if store_site.api.method == "upload_file" else
+            message = (f"writes the file that {store_site.api.label}(...) stores (line {store_site.line})"
+                       if store_site.files else
                        f"{store_site.api.label}(...) stores the object's content")
             steps[-1] = replace(steps[-1], message=message)
         first = read.source
         steps.append(Step("trigger", first.file, first.line, first.column,
                           f"{model.display_name(reader)} reads the object's content from "
-                          f"s3:{model.display_name(bucket)} ({read_site.api.label})", reader))
+                          f"{service}:{model.display_name(bucket)} ({read_site.api.label})", reader))
         in_reader = True
         for st in read.steps[1:]:
             in_reader = in_reader and st.kind != "trigger"
             steps.append(Step(st.kind, st.file, st.line, st.column, st.message, reader if in_reader else st.function))
         hops = [*store.hops, hop, *read.hops]
         low = any(h.confidence != "resolved" for h in hops)
-        out.append(Finding(rule, lower(rule.severity) if low else rule.severity, "low" if low else "high",
+        out.append(Finding(rule, rule.severity, "low" if low else "high",
                            store.source_function, read.sink_function if read.hops else reader,
                            read.sink_callable, steps, hops,
                            notes=[f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"],
@@ -160,9 +162,8 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     # The HttpResponse sink is the handler's own return value.
     sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else app.user_name(leaf)
     low = any(h.confidence != "resolved" for h in hops)
-    severity = lower(rule.severity) if low else rule.severity
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
-    return Finding(rule, severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
+    return Finding(rule, rule.severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
                    notes=notes, sink_scope=app.user_name(raw[-1].get("callable", "?")), content_read=content_read,
                    content_store=content_store,
                    origin=_leaf_origin(app, first.get("leaf")) if first["type"] == "source" else "event")

@@ -43,7 +43,7 @@ class Hop:
 @dataclass
 class Finding:
     rule: Rule
-    severity: str
+    severity: str  # the rule's until gate.verdict decides it (one step lower at low confidence)
     confidence: str  # "high" | "low"
     source_function: str | None
     sink_function: str | None

@@ -6,9 +6,8 @@ from __future__ import annotations
 import keyword
 import re
 
-from gate.instrument.types import SHARED, Generated, InstrumentedApp, Owner
+from gate.instrument.types import SHARED, Generated, InstrumentedApp, Owner, store_helper
 from gate.model.types import AppModel, Function
-from gate.plan.content import CONTENT_PARAMS
 from gate.plan.types import Plan, WriteSite
 from gate.services.registry import EVENT_PARAMS, HOP_HELPERS, SERVICES
 
@@ -51,8 +50,11 @@ def _hops_module(model: AppModel, plan: Plan, app: InstrumentedApp) -> list[tupl
             lines.append(f"    _fg_event_{i} = {event}")
             lines.append(f"    {module}.{func}(_fg_event_{i}, None)")
         store = app.content.store_of(site.id)
-        if store is not None and site.api.method != "upload_file":
-            lines += [f"    s3_store_{app.content.index(b)}({CONTENT_PARAMS[site.api.method]})" for b in store.buckets]
+        spec = service.content
+        if store is not None and spec is not None and spec.store_params[site.api.method] != spec.file_param:
+            # (a stored file's content is what the function writes into it: see _content_helpers)
+            stored = spec.store_params[site.api.method]
+            lines += [f"    {store_helper(app.content.index(b))}({stored})" for b in store.buckets]
         lines.append("    return {}")
         owner = Owner(package=site.root.package)
         app.generated[site.hop_name] = Generated("hop", site.id, owner)
@@ -84,7 +86,7 @@ def _content_helpers(plan: Plan, app: InstrumentedApp) -> list[tuple[Owner, str]
     package_of_index = {id(root.index): root.package for root in plan.roots}
     out: list[tuple[Owner, str]] = []
     for i, b in enumerate(content.buckets):
-        name = f"s3_store_{i}"
+        name = store_helper(i)
         app.generated[name] = Generated("content-store", i, Owner(bucket=b))
         out.append((Owner(bucket=b), f'def {name}(content):\n    """Content stored in {b}."""\n    return None'))
     for site in content.sites:
@@ -96,7 +98,7 @@ def _content_helpers(plan: Plan, app: InstrumentedApp) -> list[tuple[Owner, str]
             out.append((owner, f"def {site.helper}(*args, **kwargs):\n    return {{\"Body\": None}}"))
             out.append((owner, f"def {site.file_helper}(*args, **kwargs):\n    return open(*args, **kwargs)"))
         elif site.files:
-            stores = "\n".join(f"        s3_store_{content.index(b)}(data)" for b in site.buckets)
+            stores = "\n".join(f"        {store_helper(content.index(b))}(data)" for b in site.buckets)
             app.generated[upload_class(site.id)] = Generated("upload-file", site.id, owner)
             app.generated[site.helper] = Generated("upload-open", site.id, owner)
             out.append((owner, f"class {upload_class(site.id)}:\n"
@@ -109,7 +111,7 @@ def _content_helpers(plan: Plan, app: InstrumentedApp) -> list[tuple[Owner, str]
 
 
 def upload_class(site_id: int) -> str:
-    """The stand-in class of a file that ``upload_file`` stores (its writes are the stored content)."""
+    """The stand-in class of a file that is uploaded (``upload_file``): its writes are the stored content."""
     return f"_FgUpload{site_id}"
 
 

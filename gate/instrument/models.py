@@ -7,7 +7,16 @@ import ast
 import builtins
 from dataclasses import replace
 
-from gate.instrument.types import HOPS_MODULE, SHARED, ContentLeg, InstrumentedApp, Owner, object_kind, store_kind
+from gate.instrument.types import (
+    HOPS_MODULE,
+    SHARED,
+    ContentLeg,
+    InstrumentedApp,
+    Owner,
+    object_kind,
+    store_helper,
+    store_kind,
+)
 from gate.model.types import AppModel, Function
 from gate.plan.types import CodeRootPlan, ContentPlan, Plan
 from gate.policy.rules import Rule
@@ -68,7 +77,7 @@ def _app_models(model: AppModel, plan: Plan, app: InstrumentedApp, policy: Polic
 
 def _content_models(app: InstrumentedApp, policy: Policy) -> list[tuple[Owner, str]]:
     content = app.content
-    out = [(Owner(bucket=b), f"def {HOPS_MODULE}.s3_store_{i}(content: TaintSink[{store_kind(i)}]): ...\n")
+    out = [(Owner(bucket=b), f"def {HOPS_MODULE}.{store_helper(i)}(content: TaintSink[{store_kind(i)}]): ...\n")
            for i, b in enumerate(content.buckets)]
     outside = policy.entry_source_kinds(["ExternalResource"])
     for site in content.reads():

@@ -22,13 +22,18 @@ _SDK_ALIAS = "_fg_sdk"
 
 
 def store_kind(index: int) -> str:
-    """The Pysa sink kind of content stored into the ``index``-th followed bucket."""
-    return f"S3Store{index}"
+    """The Pysa sink kind of content stored into the ``index``-th followed resource (bucket)."""
+    return f"ContentStore{index}"
 
 
 def object_kind(index: int) -> str:
-    """The Pysa source kind of content read from the ``index``-th followed bucket."""
-    return f"S3Object{index}"
+    """The Pysa source kind of content read from the ``index``-th followed resource (bucket)."""
+    return f"ContentObject{index}"
+
+
+def store_helper(index: int) -> str:
+    """The generated sink that stands for storing into the ``index``-th followed resource."""
+    return f"content_store_{index}"
 
 
 @dataclass(frozen=True)

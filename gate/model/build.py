@@ -7,8 +7,10 @@ from typing import Any
 
 from gate.common.intrinsics import literal, references
 from gate.inputs.types import Stack
+from gate.model.declared import declared_suppressions
 from gate.model.iam import function_permissions, policies_by_role
 from gate.model.types import AppModel, EntryPoint, EnvBinding, Function, Resource, Trigger, passed_in
+from gate.policy.types import Suppression
 from gate.services.base import ServiceContext
 from gate.services.entry_points import entry_points
 from gate.services.registry import SERVICES, service_for_resource_type
@@ -48,6 +50,7 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
         by_stack[stack.name] = stack_resources
         contexts.append((stack, stack_resources))
     permissions = {}
+    declared: list[Suppression] = []
     for stack, stack_resources in contexts:
         stack_functions = {}
         template_resources = stack.template.get("Resources") or {}
@@ -58,6 +61,8 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
                 stack_functions[logical_id] = fn
                 functions[fn.key] = fn
                 props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
+                metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
+                declared += declared_suppressions(fn, metadata, stack.template_path)
                 permissions[fn.key] = function_permissions(props, template_resources, by_role)
         ctx = ServiceContext(stack, stack_resources, stack_functions, _aliases(stack, stack_functions), exports,
                              by_stack, stacks_by_name)
@@ -69,7 +74,11 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
     for trig in triggers:
         if trig.source in external and not trig.details.get("implicit"):
             entries.append(EntryPoint("ExternalResource", trig.function, trig.source.split("/", 1)[1]))
-    return AppModel(stacks, functions, resources, triggers, entries, warnings, permissions, external)
+    construct_paths = {f"{stack.name}/{logical}": path.removesuffix("/Resource")
+                       for stack in stacks for logical in (stack.template.get("Resources") or {})
+                       if (path := stack.construct_path(logical))}
+    return AppModel(stacks, functions, resources, triggers, entries, warnings, permissions, external,
+                    construct_paths, declared)
 
 
 def _resources(stack: Stack) -> dict[str, Resource]:

@@ -10,32 +10,28 @@ policy file.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from gate.common.errors import GateInputError
-from gate.model.types import AppModel
+from gate.model.types import Function
 from gate.policy.types import Suppression
 
 METADATA_KEY = "flowgate"
 FIELDS = ("rule", "reason", "handler", "sink", "expires")
 
 
-def declared_suppressions(model: AppModel) -> list[Suppression]:
-    out: list[Suppression] = []
-    for fn in model.functions.values():
-        stack = model.stack(fn.stack)
-        raw = (stack.template.get("Resources") or {}).get(fn.logical_id) or {}
-        metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
-        declared = metadata.get(METADATA_KEY)
-        if declared is None:
-            continue
-        where = f"{stack.template_path} (resource {fn.logical_id}, Metadata.{METADATA_KEY})"
-        entries = declared.get("suppressions") if isinstance(declared, dict) else None
-        if not isinstance(entries, list):
-            raise GateInputError("flowgate metadata must be a mapping with a list of suppressions", where)
-        for i, entry in enumerate(entries):
-            out.append(_suppression(entry, fn.construct_path, fn.logical_id, f"{where}.suppressions[{i}]"))
-    return out
+def declared_suppressions(fn: Function, metadata: dict[str, Any], template_path: Path) -> list[Suppression]:
+    """The suppressions in one function resource's ``Metadata`` (located errors when malformed)."""
+    declared = metadata.get(METADATA_KEY)
+    if declared is None:
+        return []
+    where = f"{template_path} (resource {fn.logical_id}, Metadata.{METADATA_KEY})"
+    entries = declared.get("suppressions") if isinstance(declared, dict) else None
+    if not isinstance(entries, list):
+        raise GateInputError("flowgate metadata must be a mapping with a list of suppressions", where)
+    return [_suppression(entry, fn.construct_path, fn.logical_id, f"{where}.suppressions[{i}]")
+            for i, entry in enumerate(entries)]
 
 
 def suppression_problem(entry: Any) -> str | None:

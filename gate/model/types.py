@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gate.inputs.types import Stack
+from gate.policy.types import Suppression
 
 if TYPE_CHECKING:
     from gate.model.iam import Permissions
@@ -127,6 +128,9 @@ class AppModel:
     warnings: list[str] = field(default_factory=list)
     permissions: dict[str, Permissions] = field(default_factory=dict)  # function key -> its role's statements
     external: dict[str, str] = field(default_factory=dict)  # resource key -> why outsiders can write to it
+    construct_paths: dict[str, str] = field(default_factory=dict)  # resource key -> CDK construct path
+    # Suppressions written next to the functions they accept (template Metadata; gate.model.declared)
+    declared_suppressions: list[Suppression] = field(default_factory=list)
 
     def analysable_functions(self) -> list[Function]:
         return [f for f in self.functions.values() if f.analysable]
@@ -199,20 +203,10 @@ class AppModel:
     def stack(self, name: str) -> Stack:
         return self._stacks_by_name[name]
 
-    @cached_property
-    def _construct_paths(self) -> dict[str, str]:
-        out = {}
-        for stack in self.stacks:
-            for logical in (stack.template.get("Resources") or {}):
-                path = stack.construct_path(logical)
-                if path:
-                    out[f"{stack.name}/{logical}"] = path.removesuffix("/Resource")
-        return out
-
     def display_name(self, key: str) -> str:
         """The CDK construct path when there is one (what CDK users recognise; logical IDs are hashes),
         else the logical ID alone when it is unambiguous across stacks, else ``Stack/LogicalId``."""
-        if key in self._construct_paths:
-            return self._construct_paths[key]
+        if key in self.construct_paths:
+            return self.construct_paths[key]
         logical = key.partition("/")[2]
         return logical if self._logical_id_uses.get(logical, 0) <= 1 else key

@@ -143,11 +143,11 @@ class ContentSite:
 
     @property
     def helper(self) -> str:
-        return f"s3_{'read' if self.role == 'read' else 'upload_open'}_{self.id}"
+        return f"content_{'read' if self.role == 'read' else 'upload_open'}_{self.id}"
 
     @property
     def file_helper(self) -> str:
-        return f"s3_read_file_{self.id}"
+        return f"content_read_file_{self.id}"
 
 
 @dataclass

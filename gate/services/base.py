@@ -65,6 +65,25 @@ class SdkHelper:
     source: bool = False
 
 
+@dataclass(frozen=True)
+class ContentSpec:
+    """A service whose resources hold content one function stores and another reads back (S3
+    objects); ``gate.plan.content`` follows it for every service that declares one.
+
+    ``reads`` are the calls whose result (or the file they download to ``file_param``) carries the
+    content; ``store_params`` the writes that store it and the parameter holding it (a file path for
+    ``file_param`` uploads); ``upload_url_methods`` writes that hand a client the right to store;
+    ``event_resource_path`` how the triggering event names the resource (a read of that resource
+    reads the resources that trigger the function); ``noun`` what reports call a resource."""
+
+    reads: tuple[WriteApi, ...]
+    store_params: dict[str, str]
+    upload_url_methods: tuple[str, ...] = ()
+    file_param: str = "Filename"
+    event_resource_path: str = ""
+    noun: str = "resource"
+
+
 @dataclass
 class CallFacts:
     """What the plan knows statically about one SDK write: its target, S3 key and argument values.
@@ -143,6 +162,8 @@ class Service:
     event_params: tuple[str, ...] = ()
     # Python source the generated hop module needs for this service's events (helper functions).
     hop_helpers: str = ""
+    # Content stored and read back through this service's resources (see ContentSpec), if any.
+    content: ContentSpec | None = None
 
     def physical_names(self, resource: Resource) -> tuple[str, ...]:
         names = []

@@ -7,12 +7,32 @@ from typing import Any
 from gate.model.types import Resource, Trigger
 from gate.pyast.resolve import call_argument, resolve_str
 from gate.pyast.types import UNKNOWN
-from gate.services.base import CallFacts, SdkHelper, Service, ServiceContext, SubResource, WriteApi
+from gate.services.base import CallFacts, ContentSpec, SdkHelper, Service, ServiceContext, SubResource, WriteApi
 
 _BUCKET = ("AWS::S3::Bucket",)
 _PUT = "s3:PutObject"
 _UPLOAD = ("Filename", "Bucket", "Key", "ExtraArgs", "Callback", "Config")
 _UPLOAD_FILEOBJ = ("Fileobj", "Bucket", "Key", "ExtraArgs", "Callback", "Config")
+_GET = "s3:GetObject"
+_TRANSFER = ("ExtraArgs", "Callback", "Config")
+
+# Object content: what one function stores as an object's body, another reads back.
+CONTENT = ContentSpec(
+    reads=(  # calls whose result (or the file they download) carries the object's content
+        WriteApi("s3", "client", "get_object", (), "", target="Bucket", key="Key", action=_GET),
+        WriteApi("s3", "client", "download_file", ("Bucket", "Key", "Filename", *_TRANSFER), "", target="Bucket",
+                 key="Key", action=_GET),
+        WriteApi("s3", "Bucket", "download_file", ("Key", "Filename", *_TRANSFER), "", key="Key", action=_GET),
+        WriteApi("s3", "Object", "get", (), "", key_from_receiver=True, action=_GET),
+        WriteApi("s3", "Object", "download_file", ("Filename", *_TRANSFER), "", key_from_receiver=True,
+                 action=_GET),
+    ),
+    # the parameter holding the stored content; upload_file stores the file at ``Filename``
+    store_params={"put_object": "Body", "put": "Body", "upload_fileobj": "Fileobj", "upload_file": "Filename"},
+    upload_url_methods=("generate_presigned_post", "generate_presigned_url"),  # a put URL only (call_facts)
+    event_resource_path="['bucket']['name']",
+    noun="bucket",
+)
 
 
 class S3(Service):
@@ -21,6 +41,7 @@ class S3(Service):
     physical_name_properties = ("BucketName",)
     arn_format = "arn:aws:s3:::{name}"
     resource_labels = {"AWS::S3::Bucket": "bucket"}
+    content = CONTENT
     event_params = ("Bucket", "Key", "Body", "Filename", "Fileobj", "CopySource")
     sdk_helpers = {  # (a listing's keys are chosen by whoever uploaded the objects)
         ("client", "list_objects"): SdkHelper("s3_list_objects", source=True),

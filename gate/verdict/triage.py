@@ -1,4 +1,5 @@
-"""Decide what blocks: severity threshold, suppressions (with expiry) and baselines.
+"""Decide what blocks: each finding's severity (the rule's, one step lower at low confidence), the
+threshold, suppressions (with expiry) and baselines.
 
 Runs after findings are built, so the analysis result can be cached and re-triaged under another
 policy or baseline without running Pysa again.
@@ -10,7 +11,7 @@ import datetime as dt
 
 from gate.findings.types import Finding
 from gate.model.types import AppModel
-from gate.policy.rules import at_least
+from gate.policy.rules import SEVERITIES, at_least, lower
 from gate.policy.types import Policy, Suppression
 
 
@@ -50,11 +51,19 @@ def _matches(s: Suppression, f: Finding, model: AppModel) -> bool:
     return False
 
 
+def severity_of(f: Finding) -> str:
+    """The rule's severity; one step lower when a hop of the flow is unresolved (lower confidence)."""
+    return lower(f.rule.severity) if f.confidence == "low" else f.rule.severity
+
+
 def triage(findings: list[Finding], model: AppModel, policy: Policy, fail_on: str | None = None,
            baseline: set[str] | None = None, today: dt.date | None = None) -> list[str]:
     """Set ``blocking``, ``suppressed_by`` and ``baselined``; return warnings (e.g. expired suppressions)."""
     today = today or dt.date.today()
     threshold = fail_on or policy.block_at
+    for f in findings:
+        f.severity = severity_of(f)
+    findings.sort(key=lambda f: (-SEVERITIES.index(f.severity), f.rule.code, str(f.sink.file), f.sink.line))
     warnings: list[str] = []
     assign_fingerprints(findings, model)
     expired_seen: set[Suppression] = set()
