@@ -133,8 +133,9 @@ def _finding(model, policy, confidence: str = "high") -> Finding:
                 "sam-vulnerable/ThumbnailFunction")
     hop = Hop("s3", "sam-vulnerable/UploadBucket", "s3.put_object", "sam-vulnerable/OrdersApiFunction",
               "sam-vulnerable/ThumbnailFunction", "resolved", "target resolved")
-    return Finding(rule, rule.severity, confidence, "sam-vulnerable/OrdersApiFunction", "sam-vulnerable/ThumbnailFunction",
-                   "subprocess.run", [source, sink], [hop], sink_scope="fgpkg_1_thumbnail.app.render")
+    return Finding(rule, rule.severity, confidence, "sam-vulnerable/OrdersApiFunction",
+                   "sam-vulnerable/ThumbnailFunction", "subprocess.run", [source, sink], [hop],
+                   sink_scope="fgpkg_1_thumbnail.app.render")
 
 
 def test_verdict_blocks_by_threshold_suppression_and_baseline(staged):
