@@ -26,7 +26,7 @@ from gate.instrument.types import InstrumentedApp
 from gate.model.build import build_app_model
 from gate.model.types import AppModel
 from gate.plan.build import build_plan
-from gate.plan.scope import OUT_OF_SCOPE, scope_plan
+from gate.plan.scope import scope_plan
 from gate.plan.types import Plan
 from gate.policy.load import default_policy
 from gate.policy.types import Policy
@@ -169,9 +169,8 @@ def _scan(path: Path, template: Path | None, policy: Policy | None, fail_on: str
     t1 = time.monotonic()
     progress.stage(f"planning {len(model.functions)} function(s)")
     plan = build_plan(model)
-    model = model.with_problems(plan.function_problems)
-    plan, out_of_scope = scope_plan(model, plan, policy)
-    model = model.with_skips(out_of_scope, OUT_OF_SCOPE)
+    plan, _out_of_scope = scope_plan(plan.model, plan, policy)
+    model = plan.model  # every function's status as the plan decided it (problems, out of scope)
     timings["plan"] = time.monotonic() - t1
     workdir = _make_workdir()
     cache_warnings: list[str] = []

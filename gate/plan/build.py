@@ -59,7 +59,8 @@ def build_plan(model: AppModel) -> Plan:
         for site in root.writes:
             site.reached_by = reached_by(root, site.module, site.scope_name)
             _resolve_edges(model, root, site)
-    plan = Plan(list(roots.values()), writes, function_problems=function_problems,
+    plan = Plan(list(roots.values()), writes, model.with_problems(function_problems),
+                function_problems=function_problems,
                 file_problems={p: why for p, why in file_problems.items()
                                if any(r.directory in p.parents for r in roots.values())})
     plan.content = plan_content(model, plan)

@@ -22,7 +22,8 @@ OUT_OF_SCOPE = "out of scope: no untrusted input can reach it"
 
 
 def scope_plan(model: AppModel, plan: Plan, policy: Policy) -> tuple[Plan, list[str]]:
-    """The plan restricted to reachable code roots, and the keys of the functions left out."""
+    """The plan restricted to reachable code roots (its model marks the others out of scope), and
+    the keys of the functions left out."""
     reached = _reachable(model, plan, policy)
     kept = [r for r in plan.roots if any(f.key in reached for f in r.functions)]
     if len(kept) == len(plan.roots):
@@ -30,8 +31,9 @@ def scope_plan(model: AppModel, plan: Plan, policy: Policy) -> tuple[Plan, list[
     kept_ids = {id(r) for r in kept}
     indexes = {id(r.index) for r in kept}
     content = replace(plan.content, sites=[s for s in plan.content.sites if id(s.module.root) in indexes])
-    scoped = replace(plan, roots=kept, writes=[w for w in plan.writes if id(w.root) in kept_ids], content=content)
     dropped = [f.key for r in plan.roots if id(r) not in kept_ids for f in r.functions]
+    scoped = replace(plan, roots=kept, writes=[w for w in plan.writes if id(w.root) in kept_ids], content=content,
+                     model=plan.model.with_skips(dropped, OUT_OF_SCOPE))
     return scoped, dropped
 
 

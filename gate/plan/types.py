@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from gate.model.types import Function, Trigger
+from gate.model.types import AppModel, Function, Trigger
 from gate.pyast.index import CodeRoot, ModuleIndex, Scope
 from gate.pyast.regex_guards import Validation
 from gate.pyast.types import Handle, Sym
@@ -100,6 +100,9 @@ class CodeRootPlan:
 class Plan:
     roots: list[CodeRootPlan]
     writes: list[WriteSite]
+    # The app model as planned: each function's status decided here (its code could not be
+    # analysed: a problem; no untrusted input reaches it: out of scope). Later stages read this one.
+    model: AppModel
     content: ContentPlan = field(default_factory=lambda: ContentPlan([], []))
     function_problems: dict[str, str] = field(default_factory=dict)  # function key -> why not analysed
     file_problems: dict[Path, str] = field(default_factory=dict)  # module left out of its code root -> why
