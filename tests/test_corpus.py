@@ -81,6 +81,80 @@ def sam(d: Path, functions: dict[str, str], extra: str = "", head: str = "") -> 
 # --- templates that cannot be read: exit 2, located ------------------------------------------------
 
 
+# CloudFormation would reject these (issue 17): a typo must not make the gate skip what it cannot read.
+@case("unknown-intrinsic-function", 2, err=("template.yaml:12: resource Other: unknown intrinsic function "
+                                            "'Fn::Frobnicate'", "CloudFormation would reject this template"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, extra="""
+  Other:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: {"Fn::Frobnicate": [a, b]}}
+""")
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("misspelt-runtime", 2, err=("template.yaml:4: resource Fn: unknown Lambda runtime 'pyhton3.12' "
+                                  "(did you mean 'python3.12'?)",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    text = (d / "template.yaml").read_text().replace("python3.12", "pyhton3.12")
+    (d / "template.yaml").write_text(text)
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("misspelt-resource-type", 2, err=("template.yaml:12: resource Queue: unknown resource type "
+                                        "'AWS::SQS::Queu' (did you mean 'AWS::SQS::Queue'?)",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, extra="""
+  Queue:
+    Type: AWS::SQS::Queu
+""")
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("misspelt-globals-runtime", 2, err=("template.yaml:3: Globals.Function: unknown Lambda runtime 'python3.21'",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, head="Globals:\n  Function:\n    Runtime: python3.21\n")
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("lambda-function-without-role", 2, err=("template.yaml:3: resource Fn: AWS::Lambda::Function is missing "
+                                              "required property Role",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Resources:
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+    """)
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("state-machine-definition-outside-the-project", 2, err=("DefinitionUri '../elsewhere.asl.json' is outside "
+                                                              "the project directory",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, extra="""
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties: {DefinitionUri: ../elsewhere.asl.json}
+""")
+    write(d.parent / "elsewhere.asl.json", '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}')
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("include-of-a-missing-file", 2, err=("AWS::Include Location 'api/missing.yaml' not found",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, extra="""
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody: {"Fn::Transform": {Name: AWS::Include, Parameters: {Location: api/missing.yaml}}}
+""")
+    write(d / "src" / "app.py", VULNERABLE)
+
+
 @case("malformed-yaml", 2, err=("template.yaml",))
 def _(d: Path) -> None:
     write(d / "template.yaml", "Resources:\n  Fn: [unclosed\n    Type: x\n")
@@ -142,14 +216,25 @@ def _(d: Path) -> None:
 # --- awkward templates that must still be analysed -------------------------------------------------
 
 
-@case("unknown-intrinsic-function", 1, out=("HttpApi → Fn → os.system at src/app.py:5",))
+@case("layer-given-by-arn", 1, out=("HttpApi → Fn → os.system at src/app.py:5",),
+      err=("not analysed: Fn: layer arn:aws:lambda:us-east-1:017000801446:layer:Powertools:1 is not analysed "
+           "(its code is not here)",))
 def _(d: Path) -> None:
-    sam(d, {"Fn": "src/"}, extra="""
-  Other:
-    Type: AWS::SQS::Queue
-    Properties: {QueueName: {"Fn::Frobnicate": [a, b]}}
-""")
+    sam(d, {"Fn": "src/"})
+    text = (d / "template.yaml").read_text().replace(
+        "      Handler: app.handler\n",
+        "      Handler: app.handler\n      Layers: [arn:aws:lambda:us-east-1:017000801446:layer:Powertools:1]\n")
+    (d / "template.yaml").write_text(text)
     write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("deprecated-python-runtime", 1, out=("HttpApi → Fn → os.system at src/app.py:5",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    (d / "template.yaml").write_text((d / "template.yaml").read_text().replace("python3.12", "python3.8"))
+    write(d / "src" / "app.py", VULNERABLE)
+
+
 
 
 @case("conditions-and-fn-if", 1, out=("HttpApi → Fn → os.system",))

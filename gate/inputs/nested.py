@@ -10,6 +10,7 @@ from gate.common.cache import PysaCache
 from gate.common.errors import GateInputError
 from gate.common.intrinsics import literal
 from gate.inputs.construct_index import ConstructIndex, _cdk_stack
+from gate.inputs.local_artifacts import project_root
 from gate.inputs.sam import _SAR_HOST
 from gate.inputs.templates import load_template_file
 from gate.inputs.types import Stack
@@ -22,7 +23,8 @@ def load_template_tree(path: Path, code_dirs: dict[str, Path] | None = None, cac
                        ) -> list[Stack]:
     """A template and the nested templates it deploys from local files (SAM ``Application``
     ``Location`` or ``AWS::CloudFormation::Stack`` ``TemplateURL``), parents first."""
-    stacks = _with_nested([load_template_file(path, cache=cache)], cache)
+    project = project_root(path)
+    stacks = _with_nested([load_template_file(path, cache=cache, project=project)], cache, project=project)
     for stack in stacks:
         for logical_id in list(stack.code_dirs):
             key = f"{stack.nested_path}/{logical_id}" if stack.nested_path else logical_id
@@ -50,9 +52,14 @@ def _local_nested_template(parent: Stack, logical_id: str, raw: dict[str, Any],
     return None
 
 
-def _with_nested(roots: list[Stack], cache: PysaCache | None, index: ConstructIndex | None = None) -> list[Stack]:
-    """The root stacks followed by every nested stack they deploy from a local template."""
+def _with_nested(roots: list[Stack], cache: PysaCache | None, index: ConstructIndex | None = None,
+                 project: Path | None = None) -> list[Stack]:
+    """The root stacks followed by every nested stack they deploy from a local template (inside
+    ``project``, by default the first root's repository or directory)."""
     stacks = list(roots)
+    if not roots:
+        return stacks
+    project = project or project_root(roots[0].template_path)
     todo = [(root, 0) for root in roots]
     names = {root.name for root in roots}
     while todo:
@@ -72,6 +79,9 @@ def _with_nested(roots: list[Stack], cache: PysaCache | None, index: ConstructIn
                                        "functions are not analysed")
                 continue
             child_path = (parent.template_path.parent / local).resolve()
+            if child_path != project and project not in child_path.parents:
+                raise GateInputError(f"nested application template {local} is outside the project directory "
+                                     f"{project}; it is not read", where)
             if not child_path.is_file():
                 raise GateInputError(f"nested application template {local} not found", where)
             if depth + 1 > _MAX_NESTING:
@@ -81,7 +91,8 @@ def _with_nested(roots: list[Stack], cache: PysaCache | None, index: ConstructIn
             nested_path = f"{parent.nested_path}/{logical_id}" if parent.nested_path else logical_id
             params = props.get("Parameters") if isinstance(props.get("Parameters"), dict) else {}
             child = load_template_file(child_path, name, nested_path=nested_path,
-                                       parameters={k: (parent.name, v) for k, v in params.items()}, cache=cache)
+                                       parameters={k: (parent.name, v) for k, v in params.items()}, cache=cache,
+                                       project=project)
             if parent.origin == "cdk":
                 child = _cdk_stack(child, index)
             stacks.append(child)

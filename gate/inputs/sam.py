@@ -1,15 +1,23 @@
 """AWS SAM: offline translation to CloudFormation with aws-sam-translator (no AWS call), with local
-``CodeUri`` directories swapped for placeholders and ``Api``/``HttpApi`` events taken out first."""
+``CodeUri`` and layer ``ContentUri`` directories swapped for placeholders, local state machine
+definitions read in, and ``Api``/``HttpApi`` events taken out first."""
 
 from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gate.common.errors import GateInputError
 from gate.common.intrinsics import literal, references
+from gate.inputs.local_artifacts import (
+    LAYER_PLACEHOLDER_PREFIX,
+    Artifacts,
+    inline_state_machine_definitions,
+    layer_placeholders,
+)
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _PLACEHOLDER_BUCKET = "flowgate-local-code"
@@ -26,8 +34,15 @@ _SAM_APPLICATION = "AWS::Serverless::Application"
 _SAR_HOST = "serverlessrepo.invalid"
 
 
-def translate_sam(template: dict[str, Any], path: Path
-                  ) -> tuple[dict[str, Any], dict[str, Path], list[tuple[str, str, str]]]:
+@dataclass
+class SamTranslation:
+    template: dict[str, Any]  # plain CloudFormation
+    code_dirs: dict[str, Path]  # function logical ID -> local CodeUri directory
+    api_events: list[tuple[str, str, str]]  # (function, "Api" | "HttpApi", API logical ID)
+    layer_dirs: dict[str, Path] = field(default_factory=dict)  # translated LayerVersion ID -> local ContentUri
+
+
+def translate_sam(template: dict[str, Any], path: Path, artifacts: Artifacts) -> SamTranslation:
     """Translate SAM to CloudFormation offline.
 
     The translator insists on ``s3://`` code locations, so every local ``CodeUri`` is swapped for a
@@ -35,9 +50,13 @@ def translate_sam(template: dict[str, Any], path: Path
     ``Api``/``HttpApi`` events are taken out before translation and returned as
     ``(function, kind, api)``: all the gate needs from them is that the function is reachable from
     the internet, and the translator deep-copies the whole OpenAPI document for every such event
-    (quadratic: 9 s of a 1000-function template).
+    (quadratic: 9 s of a 1000-function template). State machine definitions and layers given as
+    local paths are read or set aside first (``gate.inputs.local_artifacts``).
     """
     tpl = copy.deepcopy(template)
+    resources = tpl.get("Resources") if isinstance(tpl.get("Resources"), dict) else {}
+    inline_state_machine_definitions(resources, path.parent, artifacts, path)
+    local_layers = layer_placeholders(resources, path.parent, artifacts, path, _PLACEHOLDER_BUCKET)
     globals_fn = (tpl.get("Globals") or {}).get("Function") or {}
     code_dirs: dict[str, Path] = {}
     api_events: list[tuple[str, str, str]] = []
@@ -88,7 +107,20 @@ def translate_sam(template: dict[str, Any], path: Path
         )
     except Exception as exc:  # the translator raises many exception types for user errors
         raise GateInputError(f"SAM translation failed: {_sam_error_text(exc)}", str(path)) from None
-    return translated, code_dirs, api_events
+    return SamTranslation(translated, code_dirs, api_events, _translated_layers(translated, local_layers))
+
+
+def _translated_layers(translated: dict[str, Any], local_layers: dict[str, Path]) -> dict[str, Path]:
+    """The translator renames each layer (``SharedLayer`` -> ``SharedLayer1a2b3c``); find each local
+    one again by its placeholder key."""
+    by_key = {f"{LAYER_PLACEHOLDER_PREFIX}{logical}": path for logical, path in local_layers.items()}
+    out = {}
+    for logical_id, res in (translated.get("Resources") or {}).items():
+        content = (res.get("Properties") or {}).get("Content") if isinstance(res, dict) else None
+        key = content.get("S3Key") if isinstance(content, dict) else None
+        if res.get("Type") == "AWS::Lambda::LayerVersion" and key in by_key:
+            out[logical_id] = by_key[key]
+    return out
 
 
 _API_EVENTS = {"Api": ("RestApiId", "ServerlessRestApi"), "HttpApi": ("ApiId", "ServerlessHttpApi")}

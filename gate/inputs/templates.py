@@ -11,8 +11,10 @@ from typing import Any
 from gate.common.cache import PysaCache, text_key
 from gate.common.errors import GateInputError
 from gate.inputs import cfn_yaml
+from gate.inputs.local_artifacts import Artifacts, inline_includes, project_root
 from gate.inputs.sam import is_sam, translate_sam
 from gate.inputs.types import Stack
+from gate.inputs.validate import validate_template
 
 
 def decode_template(path: Path) -> dict[str, Any]:
@@ -74,35 +76,48 @@ def _check_skeleton(tpl: dict[str, Any], path: Path) -> None:
 
 
 def load_template_file(path: Path, name: str | None = None, nested_path: str = "",
-                       parameters: dict[str, tuple[str, Any]] | None = None, cache: PysaCache | None = None
-                       ) -> Stack:
+                       parameters: dict[str, tuple[str, Any]] | None = None, cache: PysaCache | None = None,
+                       project: Path | None = None) -> Stack:
+    """One template, decoded, with its local includes and artifacts resolved (inside ``project``,
+    by default the template's repository or directory) and SAM translated."""
     path = path.resolve()
     stack_name = name or path.parent.name or "Stack"
     params = parameters or {}
+    project = project or project_root(path)
     digest = None
     if cache is not None:
         try:
-            digest = text_key("template", str(path), path.read_bytes())
+            digest = text_key("template", str(path), str(project), path.read_bytes())
         except OSError:
             digest = None
         hit = cache.get(digest) if digest else None
-        if isinstance(hit, dict) and {"template", "code_dirs", "origin", "api_events"} <= set(hit):
+        if (isinstance(hit, dict) and {"template", "code_dirs", "origin", "api_events", "layer_dirs", "artifacts"}
+                <= set(hit) and Artifacts(project, hit["artifacts"]).unchanged()):
             return Stack(stack_name, hit["template"], path, path.parent,
                          {k: Path(v) for k, v in hit["code_dirs"].items()}, origin=hit["origin"],
                          nested_path=nested_path, parameters=params,
-                         api_events=[tuple(e) for e in hit["api_events"]])
+                         api_events=[tuple(e) for e in hit["api_events"]],
+                         layer_dirs={k: Path(v) for k, v in hit["layer_dirs"].items()})
+    artifacts = Artifacts(project)
     tpl = decode_template(path)
+    validate_template(tpl, path)
+    tpl = inline_includes(tpl, path.parent, artifacts, str(path))
+    if not isinstance(tpl, dict):
+        raise GateInputError("template is not a mapping after AWS::Include", str(path))
     code_dirs: dict[str, Path] = {}
+    layer_dirs: dict[str, Path] = {}
     api_events: list[tuple[str, str, str]] = []
     origin = "cloudformation"
     if is_sam(tpl):
-        tpl, code_dirs, api_events = translate_sam(tpl, path)
+        sam = translate_sam(tpl, path, artifacts)
+        tpl, code_dirs, api_events, layer_dirs = sam.template, sam.code_dirs, sam.api_events, sam.layer_dirs
         origin = "sam"
     if cache is not None and digest:
         cache.put(digest, {"template": tpl, "code_dirs": {k: str(v) for k, v in code_dirs.items()},
-                           "origin": origin, "api_events": api_events})
+                           "origin": origin, "api_events": api_events,
+                           "layer_dirs": {k: str(v) for k, v in layer_dirs.items()}, "artifacts": artifacts.read})
     return Stack(stack_name, tpl, path, path.parent, code_dirs, origin=origin, nested_path=nested_path,
-                 parameters=params, api_events=api_events)
+                 parameters=params, api_events=api_events, layer_dirs=layer_dirs)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

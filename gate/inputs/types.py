@@ -22,6 +22,8 @@ class Stack:
     # Logical ID -> local code directory, for code locations the loader already knows
     # (SAM CodeUri values replaced by placeholders before translation).
     code_dirs: dict[str, Path] = field(default_factory=dict)
+    # LayerVersion logical ID -> local layer directory (SAM ContentUri), for layers that are code here.
+    layer_dirs: dict[str, Path] = field(default_factory=dict)
     origin: str = "cloudformation"  # "sam" | "cloudformation" | "cdk"
     # Nested stacks (SAM Application / CloudFormation Stack with a local template): the path of
     # nested resource logical IDs from the root ("" for a root stack), and each parameter the parent

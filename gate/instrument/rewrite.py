@@ -67,19 +67,24 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         app.files.setdefault(d / "__init__.py", "")
 
 
-def _is_local(name: str, code_root: CodeRootPlan) -> bool:
-    """Is the top-level module of an absolute import one of the code root's own modules or packages?"""
-    return code_root.index.has_top_level(name.split(".")[0])
+def _home(name: str, code_root: CodeRootPlan) -> str | None:
+    """The copy's package that an absolute import's top-level module comes from: the code root's own
+    modules and packages, else a layer its functions use (Lambda puts layers on the import path after
+    the function's code), else ``None`` (the standard library or a dependency)."""
+    top = name.split(".")[0]
+    if code_root.index.has_top_level(top):
+        return code_root.package
+    return next((layer.package for layer in code_root.layers if layer.index.has_top_level(top)), None)
 
 
 def _import_edits(module: ModuleIndex, code_root: CodeRootPlan) -> list[Edit]:
-    pkg = code_root.package
     edits = []
     for node in module.import_nodes:
-        if isinstance(node, ast.Import) and any(_is_local(a.name, code_root) for a in node.names):
+        if isinstance(node, ast.Import) and any(_home(a.name, code_root) for a in node.names):
             parts = []
             for a in node.names:
-                if not _is_local(a.name, code_root):
+                pkg = _home(a.name, code_root)
+                if pkg is None:
                     parts.append(f"import {a.name}" + (f" as {a.asname}" if a.asname else ""))
                 elif a.asname:
                     parts.append(f"import {pkg}.{a.name} as {a.asname}")
@@ -89,10 +94,11 @@ def _import_edits(module: ModuleIndex, code_root: CodeRootPlan) -> list[Edit]:
                 else:
                     parts.append(f"from {pkg} import {a.name}")
             edits.append(_statement_edit(node, "; ".join(parts)))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and _is_local(node.module,
-                                                                                                code_root):
-            names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
-            edits.append(_statement_edit(node, f"from {pkg}.{node.module} import {names}"))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            pkg = _home(node.module, code_root)
+            if pkg is not None:
+                names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
+                edits.append(_statement_edit(node, f"from {pkg}.{node.module} import {names}"))
     return edits
 
 

@@ -151,8 +151,24 @@ def _function(stack: Stack, logical_id: str, raw: dict[str, Any], by_stack: dict
         handler_file = module.replace(".", "/") + ".py" if "/" not in module else module + ".py"
     elif reason is None:
         reason, problem = f"handler {handler!r} is not of the form module.function", True
+    layer_dirs, unseen = _layers(stack, props.get("Layers"))
     return Function(stack.name, logical_id, runtime, handler, code_dir, handler_file, handler_function, env,
-                    construct_path, reason, literal(props.get("FunctionName")), problem)
+                    construct_path, reason, literal(props.get("FunctionName")), problem, layer_dirs, unseen)
+
+
+def _layers(stack: Stack, value: Any) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """A function's layers whose code is here (a local SAM ``ContentUri``, the Lambda layout: a
+    ``python/`` directory on the import path, else the directory itself) and the others."""
+    local: list[Path] = []
+    unseen: list[str] = []
+    for entry in value if isinstance(value, list) else []:
+        refs = [logical for logical, _attr in references(entry)]
+        known = next((stack.layer_dirs[r] for r in refs if r in stack.layer_dirs), None)
+        if known is not None:
+            local.append(known / "python" if (known / "python").is_dir() else known)
+        else:
+            unseen.append(literal(entry) or (refs[0] if refs else "(an expression)"))
+    return tuple(local), tuple(unseen)
 
 
 def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadata: dict[str, Any]

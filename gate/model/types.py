@@ -83,6 +83,10 @@ class Function:
     # A Python function the gate could not analyse (missing or broken code, code it cannot see):
     # unlike a deliberate skip (another runtime), this leaves the result incomplete.
     problem: bool = False
+    # Lambda layers: local layer directories (their code joins the function's, as Lambda's /opt),
+    # and the layers whose code is not here (an ARN, a layer without local content).
+    layer_dirs: tuple[Path, ...] = ()
+    unseen_layers: tuple[str, ...] = ()
 
     @cached_property  # compared in loops over every resource of a service, per SDK call site
     def key(self) -> str:

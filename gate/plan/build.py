@@ -28,6 +28,7 @@ def build_plan(model: AppModel) -> Plan:
     out and recorded in ``Plan.function_problems`` (the scan is then incomplete), files that do not
     parse in ``Plan.file_problems`` (their code root is analysed without them)."""
     roots: dict[Path, CodeRootPlan] = {}
+    layers: dict[Path, CodeRootPlan] = {}  # layer directory -> its code root
     function_problems: dict[str, str] = {}
     file_problems: dict[Path, str] = {}
     for fn in model.analysable_functions():
@@ -37,16 +38,24 @@ def build_plan(model: AppModel) -> Plan:
             continue
         root = roots.get(fn.code_dir)
         if root is None:
-            root = _code_root(fn.code_dir, len(roots), file_problems)
+            root = _code_root(fn.code_dir, len(roots) + len(layers), file_problems)
             roots[fn.code_dir] = root
         problem = _handler_problem(model, fn, root, file_problems)
         if problem is not None:
             function_problems[fn.key] = problem
             continue
         root.functions.append(fn)
-    roots = {d: r for d, r in roots.items() if r.functions}
+        for layer_dir in fn.layer_dirs:
+            layer = layers.get(layer_dir)
+            if layer is None:
+                layer = layers[layer_dir] = _code_root(layer_dir, len(roots) + len(layers), file_problems)
+                layer.layer = True
+            layer.functions.append(fn)
+            if layer not in root.layers:
+                root.layers.append(layer)
+    code_roots = [r for r in roots.values() if r.functions] + list(layers.values())
     writes: list[WriteSite] = []
-    for root in roots.values():
+    for root in code_roots:
         for path in root.files:
             module = root.index.module(root.index.dotted_name(path))
             if module is None:
@@ -55,14 +64,14 @@ def build_plan(model: AppModel) -> Plan:
             found = find_validations(module)
             if found:
                 root.validations[path] = found
-        root.reach = {fn.key: reachable_scopes(root, fn) for fn in root.functions}
+        root.reach = {} if root.layer else {fn.key: reachable_scopes(root, fn) for fn in root.functions}
         for site in root.writes:
             site.reached_by = reached_by(root, site.module, site.scope_name)
             _resolve_edges(model, root, site)
-    plan = Plan(list(roots.values()), writes, model.with_problems(function_problems),
+    plan = Plan(code_roots, writes, model.with_problems(function_problems),
                 function_problems=function_problems,
                 file_problems={p: why for p, why in file_problems.items()
-                               if any(r.directory in p.parents for r in roots.values())})
+                               if any(r.directory in p.parents for r in code_roots)})
     plan.content = plan_content(model, plan)
     return plan
 

@@ -85,6 +85,10 @@ class CodeRootPlan:
     validations: dict[Path, list[Validation]] = field(default_factory=dict)  # regex allow-list checks
     content_reads: list[ContentRead] = field(default_factory=list)  # S3 object reads (gate.content)
     reach: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # function key -> scopes it may run
+    # A layer's code root: its ``functions`` are the functions whose code imports it (their env and
+    # role decide its writes); no handler lives here. A function root lists the layers it uses.
+    layer: bool = False
+    layers: list[CodeRootPlan] = field(default_factory=list)
 
     def handler_module(self, fn: Function) -> ModuleIndex | None:
         assert fn.handler_file
@@ -112,7 +116,7 @@ class Plan:
 
     @cached_property
     def _roots_by_function(self) -> dict[str, CodeRootPlan]:
-        return {f.key: root for root in self.roots for f in root.functions}
+        return {f.key: root for root in self.roots if not root.layer for f in root.functions}
 
 
 @dataclass

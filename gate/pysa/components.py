@@ -86,6 +86,10 @@ def partition(plan: Plan) -> Partition:
             target = plan.root_of(edge.trigger.function)
             if target is not None:
                 union(site.root.package, target.package)
+    for root in plan.roots:
+        for layer in root.layers:  # a layer's code is analysed with every code root that imports it
+            if layer.package in parent:
+                union(root.package, layer.package)
     by_index = {id(root.index): root.package for root in plan.roots}
     for site in plan.content.sites:
         package = site.write.root.package if site.write is not None else by_index.get(id(site.module.root))

@@ -38,8 +38,11 @@ class ScanResult:
 
     @property
     def incomplete(self) -> list[str]:
-        """What could not be analysed (functions, then modules left out of an analysed code root)."""
+        """What could not be analysed: functions, modules left out of an analysed code root, and
+        layers of analysed functions whose code is not here (an ARN, or no local content)."""
         out = [f"{f.logical_id}: {f.skipped_reason}" for f in self.model.problem_functions()]
         reasons = {f.skipped_reason for f in self.model.problem_functions()}
         out += [why for why in self.plan.file_problems.values() if why not in reasons]
+        out += [f"{f.logical_id}: layer {layer} is not analysed (its code is not here)"
+                for f in self.model.analysable_functions() for layer in f.unseen_layers]
         return out
