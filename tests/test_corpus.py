@@ -216,6 +216,22 @@ def _(d: Path) -> None:
 # --- awkward templates that must still be analysed -------------------------------------------------
 
 
+@case("code-uri-is-a-zip", 1, out=("HttpApi → Fn → os.system at src/index.zip/handlers/app.py:5",
+                                   "os.system(\"echo \" + event[\"body\"])"))
+def _(d: Path) -> None:
+    import zipfile
+
+    sam(d, {"Fn": "src/index.zip"})
+    (d / "template.yaml").write_text((d / "template.yaml").read_text().replace("Handler: app.handler",
+                                                                                "Handler: handlers/app.handler"))
+    (d / "src").mkdir()
+    with zipfile.ZipFile(d / "src" / "index.zip", "w") as zf:
+        zf.writestr("handlers/app.py", textwrap.dedent(VULNERABLE))
+        zf.writestr("../escape.py", "import os\nos.system('x')\n")  # leaves the archive: ignored
+        zf.writestr("requests/__init__.py", "import os\ndef get(u):\n    os.system(u)\n")
+        zf.writestr("requests-2.31.0.dist-info/top_level.txt", "requests\n")
+
+
 @case("layer-given-by-arn", 1, out=("HttpApi → Fn → os.system at src/app.py:5",),
       err=("not analysed: Fn: layer arn:aws:lambda:us-east-1:017000801446:layer:Powertools:1 is not analysed "
            "(its code is not here)",))
@@ -247,6 +263,114 @@ def _(d: Path) -> None:
       QueueName: !If [IsProd, prod-queue, !Ref AWS::NoValue]
 """)
     write(d / "src" / "app.py", VULNERABLE)
+
+
+CONVERTER = """\
+import os
+
+
+def handler(event, context):
+    key = event["Records"][0]["s3"]["object"]["key"]
+    os.system("convert " + key)
+"""
+UPLOADER = """\
+import os
+
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    s3.put_object(Bucket=os.environ["TARGET"], Key=event["body"], Body=b"")
+"""
+
+
+@case("language-extensions-foreach", 1, out=("HttpApi → Api → s3:Uploads → ",
+                                             "Converter → os.system at src/convert.py:6",
+                                             "3 Python function(s) analysed"))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+        Parameters:
+          Kinds: {Type: CommaDelimitedList, Default: "pdf,png"}
+        Conditions:
+          IsProd: !Equals [!Ref AWS::StackName, prod]
+        Resources:
+          Fn::ForEach::Converters:
+            - Kind
+            - !Ref Kinds
+            - ${Kind}Converter:
+                Type: AWS::Serverless::Function
+                DeletionPolicy: !If [IsProd, Retain, Delete]
+                Properties:
+                  Runtime: python3.12
+                  Handler: convert.handler
+                  CodeUri: src/
+                  Environment: {Variables: {KIND: !Ref Kind, COUNT: !Length [a, b], CONFIG: !ToJsonString {a: 1}}}
+                  Events: {Upload: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: "s3:ObjectCreated:*"}}}
+          Uploads:
+            Type: AWS::S3::Bucket
+          Api:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: upload.handler
+              CodeUri: src/
+              Policies: [{S3CrudPolicy: {BucketName: !Ref Uploads}}]
+              Environment: {Variables: {TARGET: !Ref Uploads}}
+              Events: {Post: {Type: HttpApi, Properties: {Path: /up, Method: post}}}
+    """)
+    write(d / "src" / "convert.py", CONVERTER)
+    write(d / "src" / "upload.py", UPLOADER)
+
+
+@case("foreach-over-a-parameter-without-default", 2, err=("the collection is parameter 'Kinds', which has no default",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: [AWS::LanguageExtensions]
+        Parameters:
+          Kinds: {Type: CommaDelimitedList}
+        Resources:
+          Fn::ForEach::Queues:
+            - Kind
+            - !Ref Kinds
+            - ${Kind}Queue: {Type: AWS::SQS::Queue}
+    """)
+
+
+@case("fn-if-env-var-follows-both-branches", 1, out=("HttpApi → Api → s3:Watched → Watcher → os.system",
+                                                     "TARGET -> Quiet or Watched (Ref)"), args=("--explain",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: AWS::Serverless-2016-10-31
+        Conditions:
+          IsProd: !Equals [!Ref AWS::StackName, prod]
+        Resources:
+          Quiet: {Type: AWS::S3::Bucket}
+          Watched: {Type: AWS::S3::Bucket}
+          Api:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: upload.handler
+              CodeUri: src/
+              Policies: [{S3CrudPolicy: {BucketName: !Ref Quiet}}, {S3CrudPolicy: {BucketName: !Ref Watched}}]
+              Environment: {Variables: {TARGET: !If [IsProd, !Ref Quiet, !Ref Watched]}}
+              Events: {Post: {Type: HttpApi, Properties: {Path: /up, Method: post}}}
+          Watcher:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: convert.handler
+              CodeUri: src/
+              Events: {Upload: {Type: S3, Properties: {Bucket: !Ref Watched, Events: "s3:ObjectCreated:*"}}}
+    """)
+    write(d / "src" / "convert.py", CONVERTER)
+    write(d / "src" / "upload.py", UPLOADER)
 
 
 @case("parameters-without-defaults", 1, out=("HttpApi → Fn → sqs:Jobs → Worker → os.system",))

@@ -11,6 +11,7 @@ from typing import Any
 from gate.common.cache import PysaCache, text_key
 from gate.common.errors import GateInputError
 from gate.inputs import cfn_yaml
+from gate.inputs.language_extensions import apply_language_extensions, uses_language_extensions
 from gate.inputs.local_artifacts import Artifacts, inline_includes, project_root
 from gate.inputs.sam import is_sam, translate_sam
 from gate.inputs.types import Stack
@@ -55,7 +56,9 @@ _OBJECT = {"type": "object"}
 _SKELETON = {
     "type": "object",
     "properties": {
-        "Resources": {"type": "object", "minProperties": 1, "additionalProperties": {
+        "Resources": {"type": "object", "minProperties": 1,
+                      "patternProperties": {"^Fn::ForEach::": {"type": "array"}},  # AWS::LanguageExtensions
+                      "additionalProperties": {
             "type": "object", "required": ["Type"],
             "properties": {"Type": {"type": "string"}, "Properties": _OBJECT, "Metadata": _OBJECT,
                            "Condition": {"type": "string"}}}},
@@ -99,11 +102,12 @@ def load_template_file(path: Path, name: str | None = None, nested_path: str = "
                          api_events=[tuple(e) for e in hit["api_events"]],
                          layer_dirs={k: Path(v) for k, v in hit["layer_dirs"].items()})
     artifacts = Artifacts(project)
-    tpl = decode_template(path)
-    validate_template(tpl, path)
-    tpl = inline_includes(tpl, path.parent, artifacts, str(path))
+    tpl = inline_includes(decode_template(path), path.parent, artifacts, str(path))
     if not isinstance(tpl, dict):
         raise GateInputError("template is not a mapping after AWS::Include", str(path))
+    if uses_language_extensions(tpl):
+        tpl = apply_language_extensions(tpl, path)
+    validate_template(tpl, path)
     code_dirs: dict[str, Path] = {}
     layer_dirs: dict[str, Path] = {}
     api_events: list[tuple[str, str, str]] = []

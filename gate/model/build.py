@@ -11,6 +11,7 @@ from gate.model.declared import declared_suppressions
 from gate.model.iam import function_permissions, policies_by_role
 from gate.model.types import AppModel, EntryPoint, EnvBinding, Function, Resource, Trigger, passed_in
 from gate.policy.types import Suppression
+from gate.pyast.zipped import has_directory, is_archive
 from gate.services.base import ServiceContext
 from gate.services.entry_points import entry_points
 from gate.services.registry import SERVICES, service_for_resource_type
@@ -165,7 +166,9 @@ def _layers(stack: Stack, value: Any) -> tuple[tuple[Path, ...], tuple[str, ...]
         refs = [logical for logical, _attr in references(entry)]
         known = next((stack.layer_dirs[r] for r in refs if r in stack.layer_dirs), None)
         if known is not None:
-            local.append(known / "python" if (known / "python").is_dir() else known)
+            zipped = is_archive(known)
+            has_python = has_directory(known, "python") if zipped else (known / "python").is_dir()
+            local.append(known / "python" if has_python else known)
         else:
             unseen.append(literal(entry) or (refs[0] if refs else "(an expression)"))
     return tuple(local), tuple(unseen)
@@ -194,8 +197,15 @@ def _env_binding(stack: Stack, name: str, value: Any, by_stack: dict[str, dict[s
     owner, passed = passed_in(stacks, stack, value)
     if owner is not stack:  # a nested stack's parameter: resolved where the parent passes it in
         inner = _env_binding(owner, name, passed, by_stack, all_resources, exports, stacks)
-        return EnvBinding(name, value, inner.resource, inner.attribute, inner.literal)
+        return EnvBinding(name, value, inner.resource, inner.attribute, inner.literal, inner.alternatives)
     stack_resources = by_stack[stack.name]
+    branches = value.get("Fn::If") if isinstance(value, dict) and set(value) == {"Fn::If"} else None
+    if isinstance(branches, list) and len(branches) == 3:  # both configurations are deployable
+        chosen = [_env_binding(stack, name, b, by_stack, all_resources, exports, stacks) for b in branches[1:]]
+        named = list(dict.fromkeys(k for b in chosen for k in (b.resource, *b.alternatives) if k))
+        first = next((b for b in chosen if b.resource), chosen[0])
+        return EnvBinding(name, value, named[0] if named else None, first.attribute, first.literal,
+                          tuple(named[1:]))
     if isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:
         export = exports.get(literal(value["Fn::ImportValue"]) or "")
         if export:

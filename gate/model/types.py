@@ -58,10 +58,14 @@ class EnvBinding:
     resource: str | None  # Resource.key, when the value references (or names) a resource
     attribute: str | None  # Ref, Arn, StreamArn, QueueUrl, ... or "physical-name"
     literal: str | None  # the plain string value, when there is one
+    # Other resources the value may name: the other branches of an ``Fn::If`` (each is a
+    # configuration this template can deploy, so each is followed).
+    alternatives: tuple[str, ...] = ()
 
     def describe(self) -> str:
         if self.resource:
-            return f"{self.name} -> {self.resource.split('/', 1)[1]} ({self.attribute})"
+            others = "".join(f" or {k.split('/', 1)[1]}" for k in self.alternatives)
+            return f"{self.name} -> {self.resource.split('/', 1)[1]}{others} ({self.attribute})"
         if self.literal is not None:
             return f"{self.name} = {self.literal!r}"
         return f"{self.name} (unresolved)"

@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 from gate.model.types import AppModel, Trigger
-from gate.plan.code_roots import _code_root, _handler_problem, _template_of
+from gate.plan.code_roots import _code_root, _handler_problem, _template_of, is_code_location
 from gate.plan.content import plan_content, read_api
 from gate.plan.reach import reachable_scopes, reached_by
 from gate.plan.targets import iam_check, names, target_resources
@@ -33,8 +33,9 @@ def build_plan(model: AppModel) -> Plan:
     file_problems: dict[Path, str] = {}
     for fn in model.analysable_functions():
         assert fn.code_dir is not None
-        if not fn.code_dir.is_dir():
-            function_problems[fn.key] = f"code directory {fn.code_dir} does not exist ({_template_of(model, fn)})"
+        if not is_code_location(fn.code_dir):
+            what = "is not a directory or a zip archive" if fn.code_dir.exists() else "does not exist"
+            function_problems[fn.key] = f"code directory {fn.code_dir} {what} ({_template_of(model, fn)})"
             continue
         root = roots.get(fn.code_dir)
         if root is None:

@@ -13,6 +13,7 @@ from gate.common.errors import GateInputError
 from gate.model.types import AppModel, Function
 from gate.plan.types import CodeRootPlan
 from gate.pyast.index import CodeRoot
+from gate.pyast.zipped import archive_of, has_directory, is_archive, members, read_member
 from gate.services.registry import CATALOGUE
 
 PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgpkg_<n>_<dir>
@@ -47,6 +48,9 @@ def _package_name(directory: Path, n: int) -> str:
 
 def python_files(directory: Path) -> tuple[list[Path], list[str]]:
     """Application ``.py`` files of a code root; vendored packages (those with dist-info) are left out."""
+    inside = (directory, "") if is_archive(directory) else archive_of(directory)
+    if inside is not None:
+        return _archived_python_files(directory, *inside)
     vendored: set[str] = set()
     with os.scandir(directory) as entries:
         infos = [e.path for e in entries if e.name.endswith((".dist-info", ".egg-info")) and e.is_dir()]
@@ -91,6 +95,35 @@ def python_files(directory: Path) -> tuple[list[Path], list[str]]:
     return sorted(files), sorted(vendored)
 
 
+def _archived_python_files(directory: Path, archive: Path, prefix: str) -> tuple[list[Path], list[str]]:
+    """The same for a code root inside a zip archive (``prefix``: the root's path in the archive)."""
+    start = f"{prefix}/" if prefix else ""
+    names = [n[len(start):] for n in members(archive) if n.startswith(start)]
+    vendored = {n.split("/", 1)[0].split(".dist-info")[0].split("-")[0] for n in names
+                if n.split("/", 1)[0].endswith((".dist-info", ".egg-info"))}
+    for info in {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}:
+        if f"{info}/top_level.txt" in names:
+            text = read_member(archive, f"{start}{info}/top_level.txt").decode(errors="replace")
+            vendored.update(line.strip() for line in text.splitlines() if line.strip())
+    files = []
+    for name in names:
+        parts = name.split("/")
+        if (not name.endswith(".py") or any(p in _SKIP_DIRS or p.startswith(".") for p in parts[:-1])
+                or parts[0].removesuffix(".py") in vendored
+                or any(p.endswith((".dist-info", ".egg-info")) for p in parts[:-1])):
+            continue
+        files.append(directory / name)
+    return sorted(files), sorted(vendored)
+
+
+def is_code_location(path: Path) -> bool:
+    """A directory, a zip archive, or a directory inside one (a layer's ``python/``)."""
+    if path.is_dir() or is_archive(path):
+        return True
+    inside = archive_of(path)
+    return inside is not None and has_directory(*inside)
+
+
 def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_problems: dict[Path, str]
                      ) -> str | None:
     """Why ``fn``'s handler cannot be analysed (a located message), or ``None``."""
@@ -99,7 +132,7 @@ def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_pro
     path = root.directory / fn.handler_file
     if path in file_problems:
         return file_problems[path]
-    if not path.is_file():
+    if not (path.is_file() or path in root.files):
         return f"handler module {fn.handler_file} not found in {root.directory} ({where})"
     module = root.handler_module(fn)
     if module is None:

@@ -41,7 +41,8 @@ def target_resources(fn: Function, service: Service, candidates: list[Resource],
     for env_sym in envs:
         binding = fn.env.get(env_sym.env or "")
         if binding is not None and binding.resource:
-            hits = [r for r in candidates if r.key == binding.resource]
+            named = {binding.resource, *binding.alternatives}
+            hits = [r for r in candidates if r.key in named]
             if hits:
                 return hits, f"resolved (env {binding.describe()})"
         if binding is not None and binding.literal is not None:

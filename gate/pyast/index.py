@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gate.common.errors import GateInputError
 from gate.pyast.types import SdkCatalogue
+from gate.pyast.zipped import archive_of, read_member
 
 
 @dataclass
@@ -264,9 +265,11 @@ class CodeRoot:
 
 
 def read_source(path: Path) -> str:
-    """Source text as Python reads it: PEP 263 encoding honoured, line endings normalised."""
+    """Source text as Python reads it: PEP 263 encoding honoured, line endings normalised (a path
+    through a zip archive reads the member, see ``gate.pyast.zipped``)."""
     try:
-        data = path.read_bytes()
+        inside = None if path.is_file() else archive_of(path)
+        data = read_member(*inside) if inside else path.read_bytes()
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding).replace("\r\n", "\n")
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
