@@ -373,6 +373,70 @@ def _(d: Path) -> None:
     write(d / "src" / "upload.py", UPLOADER)
 
 
+@case("api-definition-in-a-local-file", 1, out=("Api → Fn → os.system at src/app.py:5",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Api:
+            Type: AWS::Serverless::Api
+            Properties: {StageName: prod, DefinitionUri: api/openapi.yaml}
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {Runtime: python3.12, CodeUri: src/, Handler: app.handler}
+    """)
+    write(d / "api" / "openapi.yaml", """
+        openapi: "3.0.1"
+        info: {title: t, version: "1"}
+        paths:
+          /run:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+    """)
+    write(d / "src" / "app.py", VULNERABLE)
+
+
+@case("globals-code-uri-layers-and-environment", 1, out=("HttpApi → Fn → os.system at layer/python/tools.py:5",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Runtime: python3.11
+            CodeUri: src/
+            Handler: app.handler
+            Layers: [!Ref Tools]
+            Environment: {Variables: {MODE: shell}}
+        Resources:
+          Tools:
+            Type: AWS::Serverless::LayerVersion
+            Properties: {ContentUri: layer/}
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Events: {Api: {Type: HttpApi, Properties: {Path: /run, Method: post}}}
+    """)
+    write(d / "layer" / "python" / "tools.py", """
+        import os
+
+
+        def run(command):
+            os.system(command)
+    """)
+    write(d / "src" / "app.py", """
+        from tools import run
+
+
+        def handler(event, context):
+            run(event["body"])
+    """)
+
+
 @case("parameters-without-defaults", 1, out=("HttpApi → Fn → sqs:Jobs → Worker → os.system",))
 def _(d: Path) -> None:
     write(d / "template.yaml", SAM_HEAD + """\

@@ -3,8 +3,9 @@ relative to the template that names them, and never outside the project.
 
 * ``Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./x.yaml}}`` anywhere in a template
   is replaced by the included file's content (YAML or JSON; includes inside it are relative to it);
-* an ``AWS::Serverless::StateMachine``'s local ``DefinitionUri`` becomes its ``Definition`` (the
-  translator then applies ``DefinitionSubstitutions`` as CloudFormation does);
+* a definition given as a local file — a state machine's ``DefinitionUri`` (the translator then
+  applies ``DefinitionSubstitutions`` as CloudFormation does), an API's ``DefinitionUri``, the
+  packaged ``DefinitionS3Location``/``BodyS3Location`` forms — becomes the inline definition;
 * an ``AWS::Serverless::LayerVersion``'s local ``ContentUri`` is swapped for a placeholder the
   translator accepts, and the directory is kept aside: a layer is code its functions import.
 
@@ -123,25 +124,38 @@ def inline_includes(value: Any, base_dir: Path, artifacts: Artifacts, where: str
     return value
 
 
-def inline_state_machine_definitions(resources: dict[str, Any], base_dir: Path, artifacts: Artifacts,
-                                     template: Path) -> None:
-    """A SAM state machine's local ``DefinitionUri`` (JSON or YAML ASL) becomes its ``Definition``."""
+# (resource type, property naming a local document, property the document goes into)
+LOCAL_DOCUMENTS = (
+    ("AWS::Serverless::StateMachine", "DefinitionUri", "Definition"),
+    ("AWS::Serverless::Api", "DefinitionUri", "DefinitionBody"),
+    ("AWS::Serverless::HttpApi", "DefinitionUri", "DefinitionBody"),
+    ("AWS::StepFunctions::StateMachine", "DefinitionS3Location", "Definition"),
+    ("AWS::ApiGateway::RestApi", "BodyS3Location", "Body"),
+    ("AWS::ApiGatewayV2::Api", "BodyS3Location", "Body"),
+)
+
+
+def inline_local_documents(resources: dict[str, Any], base_dir: Path, artifacts: Artifacts, template: Path) -> None:
+    """Definitions given as local files (an API's OpenAPI document, a state machine's ASL, as
+    ``sam package``/``aws cloudformation package`` accept them) become the inline property the file
+    would be uploaded for."""
     for logical_id, res in resources.items():
-        if not isinstance(res, dict) or res.get("Type") != "AWS::Serverless::StateMachine":
+        if not isinstance(res, dict):
             continue
         props = res.get("Properties")
-        uri = local(props.get("DefinitionUri")) if isinstance(props, dict) else None
-        if uri is None:
-            continue
-        where = f"{template} (resource {logical_id}, DefinitionUri)"
-        path = artifacts.resolve(uri, base_dir, where, "DefinitionUri")
-        if not path.is_file():
-            raise GateInputError(f"DefinitionUri {uri!r} is not a file", where)
-        definition = artifacts.document(path, where)
-        if not isinstance(definition, dict):
-            raise GateInputError("the state machine definition is not a mapping", str(path))
-        del props["DefinitionUri"]
-        props["Definition"] = definition
+        for kind, uri_property, inline_property in LOCAL_DOCUMENTS:
+            uri = local(props.get(uri_property)) if res.get("Type") == kind and isinstance(props, dict) else None
+            if uri is None:
+                continue
+            where = f"{template} (resource {logical_id}, {uri_property})"
+            path = artifacts.resolve(uri, base_dir, where, uri_property)
+            if not path.is_file():
+                raise GateInputError(f"{uri_property} {uri!r} is not a file", where)
+            document = artifacts.document(path, where)
+            if not isinstance(document, dict):
+                raise GateInputError(f"the document {uri_property} names is not a mapping", str(path))
+            del props[uri_property]
+            props[inline_property] = inline_includes(document, path.parent, artifacts, where)
 
 
 def layer_placeholders(resources: dict[str, Any], base_dir: Path, artifacts: Artifacts, template: Path,

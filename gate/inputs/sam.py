@@ -15,7 +15,6 @@ from gate.common.intrinsics import literal, references
 from gate.inputs.local_artifacts import (
     LAYER_PLACEHOLDER_PREFIX,
     Artifacts,
-    inline_state_machine_definitions,
     layer_placeholders,
 )
 
@@ -55,7 +54,6 @@ def translate_sam(template: dict[str, Any], path: Path, artifacts: Artifacts) ->
     """
     tpl = copy.deepcopy(template)
     resources = tpl.get("Resources") if isinstance(tpl.get("Resources"), dict) else {}
-    inline_state_machine_definitions(resources, path.parent, artifacts, path)
     local_layers = layer_placeholders(resources, path.parent, artifacts, path, _PLACEHOLDER_BUCKET)
     globals_fn = (tpl.get("Globals") or {}).get("Function") or {}
     code_dirs: dict[str, Path] = {}

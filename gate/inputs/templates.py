@@ -12,7 +12,7 @@ from gate.common.cache import PysaCache, text_key
 from gate.common.errors import GateInputError
 from gate.inputs import cfn_yaml
 from gate.inputs.language_extensions import apply_language_extensions, uses_language_extensions
-from gate.inputs.local_artifacts import Artifacts, inline_includes, project_root
+from gate.inputs.local_artifacts import Artifacts, inline_includes, inline_local_documents, project_root
 from gate.inputs.sam import is_sam, translate_sam
 from gate.inputs.types import Stack
 from gate.inputs.validate import validate_template
@@ -108,6 +108,8 @@ def load_template_file(path: Path, name: str | None = None, nested_path: str = "
     if uses_language_extensions(tpl):
         tpl = apply_language_extensions(tpl, path)
     validate_template(tpl, path)
+    if isinstance(tpl.get("Resources"), dict):
+        inline_local_documents(tpl["Resources"], path.parent, artifacts, path)
     code_dirs: dict[str, Path] = {}
     layer_dirs: dict[str, Path] = {}
     api_events: list[tuple[str, str, str]] = []
