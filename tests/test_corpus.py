@@ -143,6 +143,54 @@ def _(d: Path) -> None:
     write(d / "src" / "app.py", VULNERABLE)
 
 
+@case("code-uri-outside-the-project", 2, err=("not analysed: Fn: code directory ", "is outside the project directory"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "../shared-src/"})
+    write(d.parent / "shared-src" / "app.py", VULNERABLE)
+
+
+@case("fn-if-chooses-the-subscribed-function", 1, out=("HttpApi → Fn → sqs:Jobs → Blue → os.system",
+                                                       "HttpApi → Fn → sqs:Jobs → Green → os.system"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"}, head="Conditions:\n  IsBlue: !Equals [!Ref AWS::StackName, blue]\n", extra="""
+  Jobs:
+    Type: AWS::SQS::Queue
+  Blue:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, CodeUri: blue/, Handler: app.handler}
+  Green:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, CodeUri: green/, Handler: app.handler}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Jobs.Arn
+      FunctionName: !If [IsBlue, !Ref Blue, !Ref Green]
+""")
+    (d / "template.yaml").write_text((d / "template.yaml").read_text().replace(
+        "      Handler: app.handler\n      Events:",
+        "      Handler: app.handler\n      Environment: {Variables: {JOBS: !Ref Jobs}}\n"
+        "      Policies: [{SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}}]\n      Events:", 1))
+    write(d / "src" / "app.py", """
+        import os
+
+        import boto3
+
+
+        def handler(event, context):
+            boto3.client("sqs").send_message(QueueUrl=os.environ["JOBS"], MessageBody=event["body"])
+    """)
+    worker = """
+        import os
+
+
+        def handler(event, context):
+            os.system(event["Records"][0]["body"])
+    """
+    write(d / "blue" / "app.py", worker)
+    write(d / "green" / "app.py", worker)
+
+
 @case("include-of-a-missing-file", 2, err=("AWS::Include Location 'api/missing.yaml' not found",))
 def _(d: Path) -> None:
     sam(d, {"Fn": "src/"}, extra="""

@@ -100,7 +100,7 @@ def load_template_file(path: Path, name: str | None = None, nested_path: str = "
                          {k: Path(v) for k, v in hit["code_dirs"].items()}, origin=hit["origin"],
                          nested_path=nested_path, parameters=params,
                          api_events=[tuple(e) for e in hit["api_events"]],
-                         layer_dirs={k: Path(v) for k, v in hit["layer_dirs"].items()})
+                         layer_dirs={k: Path(v) for k, v in hit["layer_dirs"].items()}, project=project)
     artifacts = Artifacts(project)
     tpl = inline_includes(decode_template(path), path.parent, artifacts, str(path))
     if not isinstance(tpl, dict):
@@ -123,7 +123,7 @@ def load_template_file(path: Path, name: str | None = None, nested_path: str = "
                            "origin": origin, "api_events": api_events,
                            "layer_dirs": {k: str(v) for k, v in layer_dirs.items()}, "artifacts": artifacts.read})
     return Stack(stack_name, tpl, path, path.parent, code_dirs, origin=origin, nested_path=nested_path,
-                 parameters=params, api_events=api_events, layer_dirs=layer_dirs)
+                 parameters=params, api_events=api_events, layer_dirs=layer_dirs, project=project)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ class Stack:
     code_dirs: dict[str, Path] = field(default_factory=dict)
     # LayerVersion logical ID -> local layer directory (SAM ContentUri), for layers that are code here.
     layer_dirs: dict[str, Path] = field(default_factory=dict)
+    # The directory local paths may not leave (see gate.inputs.local_artifacts.project_root).
+    project: Path | None = None
     origin: str = "cloudformation"  # "sam" | "cloudformation" | "cdk"
     # Nested stacks (SAM Application / CloudFormation Stack with a local template): the path of
     # nested resource logical IDs from the root ("" for a root stack), and each parameter the parent

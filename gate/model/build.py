@@ -177,18 +177,28 @@ def _layers(stack: Stack, value: Any) -> tuple[tuple[Path, ...], tuple[str, ...]
 def _code_location(stack: Stack, logical_id: str, props: dict[str, Any], metadata: dict[str, Any]
                    ) -> tuple[Path | None, str | None]:
     if logical_id in stack.code_dirs:
-        return stack.code_dirs[logical_id], None
+        return _inside_project(stack, logical_id, stack.code_dirs[logical_id])
     asset = literal(metadata.get("aws:asset:path"))
     if asset and metadata.get("aws:asset:property") in (None, "Code"):
         return (stack.base_dir / asset).resolve(), None
     raw_code = props.get("Code")
     if isinstance(raw_code, str) and not raw_code.startswith("s3://"):
         # The `aws cloudformation package` form: a local directory, uploaded at package time.
-        return (stack.base_dir / raw_code).resolve(), None
+        return _inside_project(stack, logical_id, (stack.base_dir / raw_code).resolve())
     code = raw_code if isinstance(raw_code, dict) else {}
     if "ZipFile" in code:
         return None, "inline code (Code.ZipFile) is not analysed"
     return None, "code is not available locally (no asset directory or CodeUri)"
+
+
+def _inside_project(stack: Stack, logical_id: str, code_dir: Path) -> tuple[Path | None, str | None]:
+    """A SAM or CloudFormation code location is read only inside the project (CDK code directories
+    come from the construct index the plugin wrote, or from the assembly's own asset copies)."""
+    project = stack.project
+    if stack.origin == "cdk" or project is None or code_dir == project or project in code_dir.parents:
+        return code_dir, None
+    return None, (f"code directory {code_dir} is outside the project directory {project}; it is not read "
+                  f"({stack.template_path}, resource {logical_id})")
 
 
 def _env_binding(stack: Stack, name: str, value: Any, by_stack: dict[str, dict[str, Resource]],

@@ -127,6 +127,16 @@ class ServiceContext:
                     return logical
         return None
 
+    def functions_of(self, value: Any) -> list[str]:
+        """Every function a value may name: each branch of an ``Fn::If`` is a configuration the
+        template can deploy, so each is followed."""
+        return list(dict.fromkeys(fn for v in branches(value) if (fn := self.function_of(v))))
+
+    def resources_of(self, value: Any, types: tuple[str, ...]) -> list[Resource]:
+        """Every resource of ``types`` a value may name (each branch of an ``Fn::If``)."""
+        found = [r for v in branches(value) if (r := self.resource_of(v, types)) is not None]
+        return list({r.key: r for r in found}.values())
+
     def resource_of(self, value: Any, types: tuple[str, ...]) -> Resource | None:
 
         owner, value = passed_in(self.stacks, self.stack, value)
@@ -141,6 +151,14 @@ class ServiceContext:
             if res is not None and res.type in types:
                 return res
         return None
+
+
+def branches(value: Any, depth: int = 0) -> list[Any]:
+    """The values an ``Fn::If`` may choose (recursively), or ``[value]``."""
+    choice = value.get("Fn::If") if isinstance(value, dict) and len(value) == 1 else None
+    if isinstance(choice, list) and len(choice) == 3 and depth < 8:
+        return [*branches(choice[1], depth + 1), *branches(choice[2], depth + 1)]
+    return [value]
 
 
 class Service:

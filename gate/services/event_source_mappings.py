@@ -12,13 +12,11 @@ def mapping_triggers(ctx: ServiceContext, service: str, resource_types: tuple[st
     for res in ctx.resources.values():
         if res.type != "AWS::Lambda::EventSourceMapping":
             continue
-        source = ctx.resource_of(res.properties.get("EventSourceArn"), resource_types)
-        fn = ctx.function_of(res.properties.get("FunctionName"))
-        if source is None or fn is None:
-            continue
         details = {}
         if "FilterCriteria" in res.properties:
             details["FilterCriteria"] = res.properties["FilterCriteria"]
-        found.append(Trigger(service, source.key, ctx.functions[fn].key, (f"{service}:*",),
-                             details=details, via=res.logical_id))
+        for source in ctx.resources_of(res.properties.get("EventSourceArn"), resource_types):
+            for fn in ctx.functions_of(res.properties.get("FunctionName")):
+                found.append(Trigger(service, source.key, ctx.functions[fn].key, (f"{service}:*",),
+                                     details=details, via=res.logical_id))
     return found

@@ -63,15 +63,13 @@ class EventBridge(Service):
             for target in props.get("Targets") or []:
                 if not isinstance(target, dict):
                     continue
-                fn = ctx.function_of(target.get("Arn"))
-                if fn is None:
-                    continue
                 details: dict[str, Any] = {"EventPattern": pattern}
                 for key in ("Input", "InputPath", "InputTransformer"):
                     if key in target:
                         details[key] = target[key]
-                found.append(Trigger("events", bus.key, ctx.functions[fn].key, ("events:PutEvents",),
-                                     details=details, via=res.logical_id))
+                for fn in ctx.functions_of(target.get("Arn")):
+                    found.append(Trigger("events", bus.key, ctx.functions[fn].key, ("events:PutEvents",),
+                                         details=details, via=res.logical_id))
         return found
 
     def _bus(self, ctx: ServiceContext, value: Any) -> Resource | None:

@@ -131,8 +131,8 @@ class S3(Service):
 
     def _edge(self, ctx: ServiceContext, bucket: Resource, function_ref: Any, events: Any, rules: Any,
               via: str) -> list[Trigger]:
-        fn = ctx.function_of(function_ref)
-        if fn is None:
+        fns = ctx.functions_of(function_ref)
+        if not fns:
             return []
         prefix = suffix = None
         for rule in _as_list(rules):
@@ -144,7 +144,7 @@ class S3(Service):
                 elif name == "suffix":
                     suffix = value
         event_list = tuple(e for e in (events if isinstance(events, list) else [events]) if isinstance(e, str))
-        return [Trigger("s3", bucket.key, ctx.functions[fn].key, event_list, prefix, suffix, via=via)]
+        return [Trigger("s3", bucket.key, ctx.functions[fn].key, event_list, prefix, suffix, via=via) for fn in fns]
 
     def event_fires(self, api: WriteApi, trigger: Trigger) -> bool:
         return any(_event_covers(pattern, api.event) for pattern in trigger.events)

@@ -53,9 +53,8 @@ class SNS(Service):
             details["FilterPolicy"] = props["FilterPolicy"]
             details["FilterPolicyScope"] = props.get("FilterPolicyScope") or "MessageAttributes"
         if protocol == "lambda":
-            fn = ctx.function_of(props.get("Endpoint"))
-            return [Trigger("sns", topic.key, ctx.functions[fn].key, ("sns:Publish",), details=details, via=via)] \
-                if fn else []
+            return [Trigger("sns", topic.key, ctx.functions[fn].key, ("sns:Publish",), details=details, via=via)
+                    for fn in ctx.functions_of(props.get("Endpoint"))]
         if protocol == "sqs":
             # Fan-out: topic -> queue -> the queue's Lambda consumers, which receive an SQS event whose
             # body is the SNS envelope (or the bare message with RawMessageDelivery).
