@@ -141,6 +141,18 @@ def _candidates(name: str, scope: Scope, depth: int) -> list[tuple[ast.expr, Sco
     return cands
 
 
+def definition(expr: ast.expr, scope: Scope, depth: int = 0) -> tuple[ast.expr, Scope]:
+    """The expression a name stands for when it has exactly one reaching definition (``entry`` in
+    ``entry = {...}; put_events(Entries=[entry])``), followed through a few names; else ``expr``."""
+    while isinstance(expr, ast.Name) and depth < _MAX_DEPTH:
+        found = _candidates(expr.id, scope, depth)
+        if len(found) != 1:
+            break
+        expr, scope = found[0]
+        depth += 1
+    return expr, scope
+
+
 def _attribute_candidates(expr: ast.Attribute, scope: Scope, depth: int) -> list[tuple[ast.expr, Scope]]:
     m = scope.module
     if isinstance(expr.value, ast.Name) and expr.value.id == "self":

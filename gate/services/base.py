@@ -114,7 +114,6 @@ class ServiceContext:
 
     def function_of(self, value: Any) -> str | None:
         """The logical ID of the function a ``Ref``/``GetAtt``/``Sub`` value points at."""
-
         for logical, _attr in references(value):
             if logical in self.functions:
                 return logical
@@ -138,7 +137,6 @@ class ServiceContext:
         return list({r.key: r for r in found}.values())
 
     def resource_of(self, value: Any, types: tuple[str, ...]) -> Resource | None:
-
         owner, value = passed_in(self.stacks, self.stack, value)
         resources = self.resources if owner is self.stack else self.stack_resources.get(owner.name, {})
         if isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:

@@ -74,7 +74,6 @@ class DynamoDB(Service):
         return facts
 
     def known_values(self, api, call, scope):
-
         typed = api.receiver == "client"
         if api.method == "batch_write_item":
             image: Any = UNKNOWN_VALUE
@@ -126,8 +125,10 @@ class DynamoDB(Service):
             image = "{" + ", ".join(f"{k!r}: {_tagged(f'{item}[{k!r}]', False)}" for k in item_keys) + "}"
             keys = image
         else:
-            image = f"{{_k: {_tagged('_v', False)} for _k, _v in {item}.items()}}"
-            keys = image
+            # A record built before the call: the item itself stands for its image. Its attributes'
+            # taint stays where it is (``item["sku"]`` covers ``NewImage["sku"]["S"]``); rebuilding it
+            # with a comprehension over ``items()`` lost the taint in Pysa (0 flows).
+            image = keys = item
         view = trigger.details.get("StreamViewType")
         key_attrs = [k for k in trigger.details.get("KeyAttributes", []) if isinstance(k, str)]
         if view == "KEYS_ONLY":

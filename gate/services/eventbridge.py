@@ -7,6 +7,7 @@ default bus, which has no resource in the template: the gate adds one, named ``d
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any
 
@@ -14,7 +15,7 @@ from gate.common.aws import ACCOUNT, REGION
 from gate.common.event_patterns import UNKNOWN_VALUE, JsonText, match_any
 from gate.common.intrinsics import literal
 from gate.model.types import Resource, Trigger
-from gate.pyast.resolve import call_argument, resolve_str, static_value
+from gate.pyast.resolve import call_argument, definition, resolve_str, static_value
 from gate.pyast.types import UNKNOWN, const
 from gate.services.base import CallFacts, Service, ServiceContext, WriteApi
 
@@ -88,20 +89,19 @@ class EventBridge(Service):
 
     def call_facts(self, api, call, scope, handle):
         """The bus is ``Entries[0]["EventBusName"]`` (the default bus when absent)."""
-        import ast
-
-
-        entries = call_argument(call, api.params, "Entries")
         target = UNKNOWN
-        if isinstance(entries, ast.List) and entries.elts and isinstance(entries.elts[0], ast.Dict):
-            first = entries.elts[0]
-            fields = {k.value: v for k, v in zip(first.keys, first.values, strict=True)
-                      if isinstance(k, ast.Constant)}
-            target = resolve_str(fields["EventBusName"], scope) if "EventBusName" in fields else const(DEFAULT_BUS)
+        argument = call_argument(call, api.params, "Entries")
+        entries, where = definition(argument, scope) if argument is not None else (None, scope)
+        if isinstance(entries, ast.List) and entries.elts:
+            first, where = definition(entries.elts[0], where)  # Entries=[entry], entry built first
+            if isinstance(first, ast.Dict):
+                fields = {k.value: v for k, v in zip(first.keys, first.values, strict=True)
+                          if isinstance(k, ast.Constant)}
+                target = (resolve_str(fields["EventBusName"], where) if "EventBusName" in fields
+                          else const(DEFAULT_BUS))
         return CallFacts(target, None, self.known_values(api, call, scope))
 
     def known_values(self, api, call, scope):
-
         entries = static_value(call_argument(call, api.params, "Entries"), scope)
         first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else None
         if first is None:

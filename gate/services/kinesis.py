@@ -30,7 +30,6 @@ class Kinesis(Service):
         return mapping_triggers(ctx, "kinesis", self.resource_types)
 
     def call_facts(self, api, call, scope, handle):
-
         facts = super().call_facts(api, call, scope, handle)
         arn = call_argument(call, api.params, "StreamARN")
         if arn is not None and call_argument(call, api.params, "StreamName") is None:
@@ -38,7 +37,6 @@ class Kinesis(Service):
         return facts
 
     def known_values(self, api, call, scope):
-
         if api.method == "put_records":
             records = static_value(call_argument(call, api.params, "Records"), scope)
             first = records[0] if isinstance(records, list) and records and isinstance(records[0], dict) else {}

@@ -73,7 +73,6 @@ class SNS(Service):
         return []
 
     def known_values(self, api, call, scope):
-
         attrs_node = call_argument(call, api.params, "MessageAttributes")
         attrs: Any = {}
         if attrs_node is not None:

@@ -36,7 +36,6 @@ class SQS(Service):
         return mapping_triggers(ctx, "sqs", self.resource_types)
 
     def known_values(self, api, call, scope):
-
         if api.method in ("send_message_batch", "send_messages"):
             entries = static_value(call_argument(call, api.params, "Entries"), scope)
             first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
