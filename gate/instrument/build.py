@@ -28,6 +28,7 @@ from gate.instrument.types import (
     InstrumentedApp,
 )
 from gate.model.types import AppModel
+from gate.plan.argv_calls import ARGV_HELPERS
 from gate.plan.types import Plan
 from gate.policy.types import Policy
 
@@ -41,6 +42,7 @@ def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> In
                           content_legs=content_legs(policy.rules, plan.content))
     for path in sorted((DATA_DIR / "stubs").rglob("*.pyi")):
         app.files[app.stubs_dir / path.relative_to(DATA_DIR / "stubs")] = path.read_text(encoding="utf-8")
+    app.helper_names.update(ARGV_HELPERS)
     for code_root in plan.roots:
         _copy_code_root(code_root, app)
     root, models_dir = app.root, app.models_dir

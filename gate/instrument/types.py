@@ -103,6 +103,8 @@ class InstrumentedApp:
     generated: dict[str, Generated] = field(default_factory=dict)  # hop-module name -> what it is
     # generated files (hop module, models) -> their blocks in order, with owners; files[p] joins them
     blocks: dict[Path, list[tuple[Owner, str]]] = field(default_factory=dict)
+    # modelled helpers that stand for a user's call -> how reports name that call
+    helper_names: dict[str, str] = field(default_factory=dict)
 
     def original(self, rel: str) -> Path | None:
         return self.file_map.get(rel)
@@ -132,7 +134,11 @@ class InstrumentedApp:
         return head if head in self.packages else None
 
     def user_name(self, name: str) -> str:
-        """A callable as the user wrote it: without the copy's package prefix or ``builtins.``."""
+        """A callable as the user wrote it: without the copy's package prefix or ``builtins.``, and a
+        modelled helper the copy calls instead of the user's call named as that call."""
+        module, _, helper = name.partition(".")
+        if module == SDK_MODULE and helper in self.helper_names:
+            return self.helper_names[helper]
         parts = name.split(".")
         if parts and parts[0] in self.packages:
             parts = parts[1:]

@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 
 from gate.model.types import AppModel, Trigger
+from gate.plan.argv_calls import argv_sites
 from gate.plan.code_roots import _code_root, _handler_problem, _template_of, is_code_location
 from gate.plan.content import plan_content, read_api
 from gate.plan.reach import reachable_scopes, reached_by
@@ -62,6 +63,7 @@ def build_plan(model: AppModel) -> Plan:
             if module is None:
                 continue
             _scan_module(model, root, module, writes)
+            root.sdk_sites += argv_sites(module)
             found = find_validations(module)
             if found:
                 root.validations[path] = found

@@ -1,4 +1,5 @@
-"""Allow-list validation with regular expressions, recognised so the instrumented copy can trust it.
+"""Allow-list validation (regular expressions, membership in a literal set of values), recognised so
+the instrumented copy can trust it.
 
 Pysa has no path-sensitive sanitizers: ``if not re.fullmatch(r"[a-z0-9-]+", name): return`` does not
 clean ``name`` for it. The gate recognises the common validation shapes and, in the copy only,
@@ -12,6 +13,11 @@ rebinds the checked name through ``flowgate_sdk.validated`` (a ``Sanitize`` mode
 ``re.search`` with ``P`` anchored at both ends, or the same methods of a module-level
 ``re.compile(P)``. ``P`` must be a literal allow-list: no ``.``, no negated class or category, none of
 the shell/SQL metacharacters below, and not both ``.`` and ``/`` (which would admit ``../``).
+
+``CHECK`` may also be ``name in ALLOWED`` (and the guard ``if name not in ALLOWED: return``), where
+``ALLOWED`` is a literal set, list, tuple or dict of constants, or a module-level name bound once to
+one (also through ``frozenset``/``set``/``tuple``): the value is then one the developer wrote. The
+expression ``name if name in ALLOWED else default`` is trusted the same way.
 """
 
 from __future__ import annotations
@@ -113,29 +119,43 @@ def allow_list_verdict(pattern: str) -> tuple[bool, str]:
 
 
 def find_validations(module: ModuleIndex) -> list[Validation]:
-    if ("re", None) not in module.imports.values():
-        return []  # every check below is ``re.<fn>(...)`` or a module-level ``re.compile`` pattern
-    compiled = _compiled_patterns(module)
+    uses_re = ("re", None) in module.imports.values()
+    if not uses_re and " in " not in module.source:
+        return []  # neither a regex nor a membership test: nothing to look for (most modules)
+    compiled = _compiled_patterns(module) if uses_re else {}
+    allowed = _allow_lists(module)
     out: list[Validation] = []
     for node in walk(module.tree):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list):
                 for i, stmt in enumerate(block):
-                    out += _check_statement(module, stmt, block[i + 1:], compiled)
+                    out += _check_statement(module, stmt, block[i + 1:], compiled, allowed)
+        if isinstance(node, ast.IfExp) and isinstance(node.body, ast.Name):
+            check = _membership(node.test, allowed)
+            if check is not None and check[0].id == node.body.id and not check[2]:
+                out.append(Validation(node.body, node.body.lineno, check[1], True, "literal allow-list of values"))
     return out
 
 
-def _check_statement(module: ModuleIndex, stmt: ast.stmt, after: list[ast.stmt], compiled: dict[str, str]
-                     ) -> list[Validation]:
+def _check_statement(module: ModuleIndex, stmt: ast.stmt, after: list[ast.stmt], compiled: dict[str, str],
+                     allowed: dict[str, int]) -> list[Validation]:
     if isinstance(stmt, ast.Assert):
+        member = _membership(stmt.test, allowed)
+        if member is not None and not member[2]:
+            return [Validation(member[0], member[0].lineno, member[1], True, "literal allow-list of values")]
         check = _check(module, stmt.test, compiled)
         return [_validation(*check)] if check else []
     if not isinstance(stmt, ast.If):
         return []
     test = stmt.test
     negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    check = _check(module, test.operand if negated else test, compiled)  # type: ignore[attr-defined]
+    member = _membership(test.operand if negated else test, allowed)  # type: ignore[attr-defined]
+    if member is not None:
+        negated = negated != member[2]  # ``x not in A`` reads as ``not (x in A)``
+        check: tuple[ast.Name, str] | None = (member[0], member[1])
+    else:
+        check = _check(module, test.operand if negated else test, compiled)  # type: ignore[attr-defined]
     if check is None:
         return []
     name = check[0]
@@ -149,8 +169,58 @@ def _check_statement(module: ModuleIndex, stmt: ast.stmt, after: list[ast.stmt],
 
 
 def _validation(name: ast.Name, pattern: str) -> Validation:
+    if pattern.startswith(_MEMBER):
+        return Validation(name, name.lineno, pattern, True, "literal allow-list of values")
     trusted, reason = allow_list_verdict(pattern)
     return Validation(name, name.lineno, pattern, trusted, reason)
+
+
+_MEMBER = "in "  # how a membership check is described where a regex pattern would be
+
+
+def _membership(expr: ast.expr, allowed: dict[str, int]) -> tuple[ast.Name, str, bool] | None:
+    """``(name, description, negated)`` for ``name in ALLOWED`` / ``name not in ALLOWED``."""
+    if not (isinstance(expr, ast.Compare) and len(expr.ops) == 1 and isinstance(expr.left, ast.Name)
+            and isinstance(expr.ops[0], ast.In | ast.NotIn)):
+        return None
+    container = expr.comparators[0]
+    if isinstance(container, ast.Name) and container.id in allowed:
+        size, shown = allowed[container.id], container.id
+    else:
+        size = _literal_values(container)
+        if size is None:
+            return None
+        shown = "a literal"
+    return expr.left, f"{_MEMBER}{shown} ({size} literal value(s))", isinstance(expr.ops[0], ast.NotIn)
+
+
+def _literal_values(node: ast.expr) -> int | None:
+    """How many constants a literal container holds (None when it is not one)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+            "frozenset", "set", "tuple", "list") and len(node.args) == 1 and not node.keywords:
+        node = node.args[0]
+    if isinstance(node, ast.Set | ast.List | ast.Tuple):
+        elements = node.elts
+    elif isinstance(node, ast.Dict):
+        elements = [k for k in node.keys if k is not None] if None not in node.keys else []
+        if None in node.keys:
+            return None
+    else:
+        return None
+    if all(isinstance(e, ast.Constant) and isinstance(e.value, str | int) for e in elements):
+        return len(elements)
+    return None
+
+
+def _allow_lists(module: ModuleIndex) -> dict[str, int]:
+    """Module-level names bound once to a literal container of constants -> its size."""
+    out = {}
+    for name, values in module.module_scope.assigns.items():
+        if len(values) == 1:
+            size = _literal_values(values[0])
+            if size is not None:
+                out[name] = size
+    return out
 
 
 def _check(module: ModuleIndex, expr: ast.expr, compiled: dict[str, str]) -> tuple[ast.Name, str] | None:

@@ -138,7 +138,7 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
                 out.append(f"      {d}")
     checks = [(path, v) for root in result.plan.roots for path, vs in root.validations.items() for v in vs]
     if checks:
-        out.append("Regex validations:")
+        out.append("Validations (regex and allow-list checks):")
         for path, v in checks:
             verdict = "trusted, sanitizes" if v.trusted else "not trusted"
             out.append(f"  {rel(path, base)}:{v.line} {v.name.id} against {v.pattern!r}: {verdict} ({v.reason})")
