@@ -1,10 +1,11 @@
-"""Precision of sinks and sanitizers (issue 16, item 7), end to end with the real Pysa: list-form
-process calls without a shell, and literal allow-lists of values (guard and conditional)."""
+"""Precision of sinks and sanitizers (issue 16, items 7 and 8), end to end with the real Pysa:
+list-form process calls without a shell, literal allow-lists of values (guard and conditional), and
+the models that were missing (exception text, urllib3, httpx, Step Functions tasks by name)."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, by_source_function, flows
 
 from gate.report.text import explain_lines
 from gate.scan import scan
@@ -24,10 +25,30 @@ def test_only_the_unsafe_process_calls_are_flows(precision):
     unsafe = {i + 1 for i, line in enumerate(lines) if line.rstrip().endswith(tuple(
         f"# unsafe{rest}" for rest in (": the program itself comes from the request", ": a shell runs it as code",
                                        ": shell=True", ": not the checked value")))}
+    media = by_source_function(precision, "MediaFunction")
     assert len(unsafe) == 4
-    assert {f.sink.line for f in precision.findings} == unsafe
-    assert {f.sink_callable for f in precision.findings} == {"subprocess.run"}  # never the copy's helper
-    assert all(f.rule.name == "code-injection" and f.blocking for f in precision.findings)
+    assert {f.sink.line for f in media} == unsafe
+    assert {f.sink_callable for f in media} == {"subprocess.run"}  # never the copy's helper
+    assert all(f.rule.name == "code-injection" and f.blocking for f in media)
+
+
+def test_models_for_exception_text_http_clients_and_tasks_by_name(precision):
+    models = {f for f in flows(precision) if f[1] in ("ModelsFunction", "ErrorsFunction")}
+    assert models == {
+        ("ssrf", "ModelsFunction", (), "ModelsFunction", "urllib3.poolmanager.PoolManager.request", "models.py", 18),
+        ("ssrf", "ModelsFunction", (), "ModelsFunction", "urllib3.request", "models.py", 19),
+        ("ssrf", "ModelsFunction", (), "ModelsFunction", "httpx.get", "models.py", 20),
+        ("ssrf", "ModelsFunction", (), "ModelsFunction", "httpx.Client.post", "models.py", 22),
+        ("information-leakage", "ErrorsFunction", (), "ErrorsFunction", "HTTP response", "models.py", 33),
+        # a task naming its function by FunctionName, and one through DefinitionSubstitutions
+        ("code-injection", "ModelsFunction", (("stepfunctions", "Pipeline"),), "NotifierFunction", "os.system",
+         "tasks.py", 7),
+        ("code-injection", "ModelsFunction", (("stepfunctions", "Pipeline"),), "ArchiverFunction", "os.system",
+         "tasks.py", 11),
+    }
+    leaks = [f for f in precision.findings if f.rule.name == "information-leakage"]
+    # str(int(...)) of the request is not exception text (a model of BaseException.__repr__ made it so)
+    assert [(f.sink.line, f.source.message) for f in leaks] == [(33, "exception text (traceback.format_tb)")]
 
 
 def test_explain_lists_the_allow_lists(precision):

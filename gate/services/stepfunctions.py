@@ -118,11 +118,24 @@ def _function(ctx: ServiceContext, value: Any, subs: dict[str, Any]) -> str | No
     for name in _MARKER.findall(value):
         target = subs.get(name) if name in subs else {"Fn::GetAtt": name.split(".", 1)} if "." in name \
             else {"Ref": name}
+        if isinstance(target, str):  # a substitution that is the function's name or ARN as text
+            fn = _by_name(ctx, target)
+            if fn:
+                return fn
         for logical, _attr in references(target):
             fn = ctx.function_of({"Ref": logical})
             if fn:
                 return fn
-    return ctx.function_of(value)
+    return _by_name(ctx, value)
+
+
+def _by_name(ctx: ServiceContext, text: str) -> str | None:
+    """A function named by its ARN, or by its plain ``FunctionName`` (a task may name it either way)."""
+    found = ctx.function_of(text)
+    if found:
+        return found
+    return next((logical for logical, fn in ctx.functions.items() if fn.physical_name and text == fn.physical_name),
+                None)
 
 
 def _payload_expression(template: Any, input_expr: str) -> str:
