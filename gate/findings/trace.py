@@ -47,14 +47,31 @@ def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str,
                 for finding in _join(model, app, rules[code], bucket, s, r):
                     _add(out, finding)
     # In rule order; the verdict stage decides severities (and orders by them).
+    for finding in out.values():
+        if finding.other_paths:
+            finding.notes.append(f"{finding.other_paths} other path(s) from the same entry reach this sink; "
+                                 "the shortest is shown")
     return sorted(out.values(), key=lambda f: (f.rule.code, str(f.sink.file),
                                                 f.sink.line))
 
 
 def _add(out: dict[tuple, Finding], finding: Finding) -> None:
-    key = (finding.rule.code, finding.source_function, str(finding.sink.file), finding.sink.line,
-           tuple((h.resource, h.to_function) for h in finding.hops))
-    out.setdefault(key, finding)
+    """One finding per (rule, entry function, sink location): the shortest chain that never repeats a
+    hop, with the number of other chains as a note (a function writing back to its own trigger would
+    otherwise be one finding per trip around the loop)."""
+    key = (finding.rule.code, finding.source_function, str(finding.sink.file), finding.sink.line)
+    kept = out.get(key)
+    if kept is None:
+        out[key] = finding
+        return
+    best, other = (finding, kept) if _chain_rank(finding) < _chain_rank(kept) else (kept, finding)
+    best.other_paths += 1 + other.other_paths
+    out[key] = best
+
+
+def _chain_rank(finding: Finding) -> tuple[int, int, int]:
+    hops = [(h.resource, h.to_function) for h in finding.hops]
+    return (len(hops) != len(set(hops)), len(hops), finding.confidence != "high")
 
 
 def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store: Finding, read: Finding
@@ -116,7 +133,34 @@ def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, A
     backward = _walk(app, models, here, traces.get("backward", []), "sinks", rule.sinks, limit=_MAX_PATHS)
     source_part = list(reversed(forward[0])) if forward else []
     found = [_finding(model, app, issue, source_part + path, rule) for path in backward or [[]]]
-    return [f for f in found if f is not None]
+    first = source_part[0]["callable"] if source_part else issue["callable"]
+    return [each for f in found if f is not None for each in _per_entry(model, app, f, first)]
+
+
+def _per_entry(model: AppModel, app: InstrumentedApp, finding: Finding, callable_name: str) -> list[Finding]:
+    """A handler several exposed functions share (same code and handler): one finding per function,
+    so that each is named and a suppression covers only the one it names."""
+    if finding.origin != "event" or finding.source_function is None:
+        return [finding]
+    entries = [k for k in _functions_of(app, callable_name) if model.entry_kinds(k)]
+    if finding.source_function not in entries or len(entries) < 2:
+        return [finding]
+    out = [finding]
+    for other in entries:
+        if other == finding.source_function:
+            continue
+        own = finding.source_function
+        in_source = True
+        steps = []
+        for st in finding.steps:
+            in_source = in_source and st.kind != "trigger"
+            steps.append(replace(st, function=other) if in_source and st.function == own else st)
+        hops = [replace(h, from_function=other) if i == 0 and h.from_function == own else h
+                for i, h in enumerate(finding.hops)]
+        sink_fn = other if not finding.hops and finding.sink_function == own else finding.sink_function
+        out.append(replace(finding, source_function=other, sink_function=sink_fn, steps=steps, hops=hops,
+                           notes=list(finding.notes)))
+    return out
 
 
 def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: list[dict[str, Any]],

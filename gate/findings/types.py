@@ -63,6 +63,7 @@ class Finding:
     # (object keys from a listing), "outside-content" (object content outsiders may upload),
     # "exception-text". Reports name the entry by it.
     origin: str = "event"
+    other_paths: int = 0  # further chains from the same entry to the same sink (loops, fan-out)
 
     @property
     def sink(self) -> Step:

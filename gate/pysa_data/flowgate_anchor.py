@@ -12,9 +12,12 @@ import traceback  # noqa: F401
 import urllib.request  # noqa: F401
 
 import flowgate_sdk  # noqa: F401
+import httpx  # noqa: F401
 import jsonpickle  # noqa: F401
 import psycopg2.extensions  # noqa: F401
 import pymysql.cursors  # noqa: F401
 import requests.api  # noqa: F401
 import requests.sessions  # noqa: F401
+import urllib3  # noqa: F401
+import urllib3.poolmanager  # noqa: F401
 import yaml  # noqa: F401
