@@ -485,6 +485,52 @@ def _(d: Path) -> None:
     """)
 
 
+@case("resources-named-by-the-same-sub-string", 1, args=("--explain",),
+      out=("ExternalResource → Processor → os.system at src/convert.py:6",
+           "Uploads: PublicUploads allows s3:PutObject to anyone",
+           "TARGET -> Uploads (physical-name)"))
+def _(d: Path) -> None:
+    write(d / "template.yaml", """
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Uploads:
+            Type: AWS::S3::Bucket
+            Properties: {BucketName: !Sub "uploads-${AWS::AccountId}-${AWS::Region}"}
+          PublicUploads:
+            Type: AWS::S3::BucketPolicy
+            Properties:
+              Bucket: !Sub "uploads-${AWS::AccountId}-${AWS::Region}"
+              PolicyDocument:
+                Statement:
+                  - Effect: Allow
+                    Principal: "*"
+                    Action: s3:PutObject
+                    Resource: !Sub "arn:aws:s3:::uploads-${AWS::AccountId}-${AWS::Region}/*"
+          Processor:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: convert.handler
+              CodeUri: src/
+              Events: {Upload: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: "s3:ObjectCreated:*"}}}
+          Copier:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: upload.handler
+              CodeUri: src/
+              Environment: {Variables: {TARGET: !Sub "uploads-${AWS::AccountId}-${AWS::Region}"}}
+              Policies:
+                - Statement:
+                    - Effect: Allow
+                      Action: s3:PutObject
+                      Resource: !Sub "arn:aws:s3:::uploads-${AWS::AccountId}-${AWS::Region}/*"
+    """)
+    write(d / "src" / "convert.py", CONVERTER)
+    write(d / "src" / "upload.py", UPLOADER)
+
+
 @case("parameters-without-defaults", 1, out=("HttpApi → Fn → sqs:Jobs → Worker → os.system",))
 def _(d: Path) -> None:
     write(d / "template.yaml", SAM_HEAD + """\

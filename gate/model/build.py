@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gate.common.intrinsics import literal, references
+from gate.common.intrinsics import literal, references, render
 from gate.inputs.types import Stack
 from gate.model.declared import declared_suppressions
 from gate.model.iam import function_permissions, policies_by_role
@@ -228,6 +228,8 @@ def _env_binding(stack: Stack, name: str, value: Any, by_stack: dict[str, dict[s
     if ref:
         return EnvBinding(name, value, ref[0].key, ref[1], None)
     text = literal(value)
+    if text is None and isinstance(value, dict) and set(value) <= {"Fn::Sub", "Fn::Join"}:
+        text = render(value)  # the same expression as a resource's name names that resource
     if text is not None:
         for res in all_resources.values():
             svc = service_for_resource_type(res.type)

@@ -17,38 +17,7 @@ from typing import Any
 
 from gate.common.aws import ACCOUNT, REGION
 from gate.common.intrinsics import literal, references, render
-
-# AWS managed policies by name: (effect-free) action patterns on every resource.
-# Only what matters for writes that trigger something; "*" policies grant everything.
-MANAGED_POLICIES: dict[str, tuple[str, ...]] = {
-    "AdministratorAccess": ("*",),
-    "PowerUserAccess": ("s3:*", "sqs:*", "sns:*", "dynamodb:*", "kinesis:*", "events:*", "lambda:*", "states:*"),
-    "AWSLambdaBasicExecutionRole": ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
-    "AWSLambdaVPCAccessExecutionRole": ("logs:*", "ec2:CreateNetworkInterface", "ec2:Describe*",
-                                        "ec2:DeleteNetworkInterface"),
-    "AWSXRayDaemonWriteAccess": ("xray:*",),
-    "AWSLambdaKinesisExecutionRole": ("kinesis:Get*", "kinesis:List*", "kinesis:Describe*", "logs:*"),
-    "AWSLambdaDynamoDBExecutionRole": ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                                       "dynamodb:ListStreams", "logs:*"),
-    "AWSLambdaSQSQueueExecutionRole": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                       "logs:*"),
-    "AWSLambdaRole": ("lambda:InvokeFunction",),
-    "AWSLambda_FullAccess": ("lambda:*", "s3:*", "states:*", "events:*", "sns:*", "sqs:*", "kinesis:*",
-                             "dynamodb:*"),
-    "AmazonS3FullAccess": ("s3:*",),
-    "AmazonS3ReadOnlyAccess": ("s3:Get*", "s3:List*", "s3:Describe*"),
-    "AmazonDynamoDBFullAccess": ("dynamodb:*",),
-    "AmazonDynamoDBReadOnlyAccess": ("dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:Get*",
-                                     "dynamodb:List*", "dynamodb:Query", "dynamodb:Scan"),
-    "AmazonSQSFullAccess": ("sqs:*",),
-    "AmazonSQSReadOnlyAccess": ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues"),
-    "AmazonSNSFullAccess": ("sns:*",),
-    "AmazonSNSReadOnlyAccess": ("sns:GetTopicAttributes", "sns:List*"),
-    "AmazonKinesisFullAccess": ("kinesis:*",),
-    "AmazonKinesisReadOnlyAccess": ("kinesis:Get*", "kinesis:List*", "kinesis:Describe*"),
-    "AmazonEventBridgeFullAccess": ("events:*",),
-    "AWSStepFunctionsFullAccess": ("states:*",),
-}
+from gate.model.iam_data import MANAGED_POLICIES, MANAGED_POLICIES_EXCEPT
 
 
 @dataclass(frozen=True)
@@ -119,6 +88,9 @@ def _managed(arn: Any, template_resources: dict[str, Any], perms: Permissions) -
     if ":iam::aws:policy/" in text and name in MANAGED_POLICIES:
         perms.statements.append(Statement("Allow", MANAGED_POLICIES[name], False, ("*",), False, False,
                                           f"AWS managed policy {name}"))
+    elif ":iam::aws:policy/" in text and name in MANAGED_POLICIES_EXCEPT:
+        perms.statements.append(Statement("Allow", MANAGED_POLICIES_EXCEPT[name], True, ("*",), False, False,
+                                          f"AWS managed policy {name}"))
     else:
         perms.unknown.append(f"managed policy {text or arn!r} is not known to the gate")
 
@@ -178,6 +150,12 @@ _PSEUDO = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACC
 _MARKER = re.compile(r"\$\{([^}]+)\}")
 
 
+def with_pseudo_parameters(text: str) -> str:
+    """A rendered name with ``${AWS::AccountId}`` and friends in the placeholder account and region
+    (what statements rendered the same way are compared in)."""
+    return _MARKER.sub(lambda m: _PSEUDO.get(m.group(1), m.group(0)), text)
+
+
 def _normalise(pattern: str, target: Target, service_arn: str) -> str:
     def repl(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -206,7 +184,7 @@ def evaluate(perms: Permissions, action: str, target: Target, service_arn: str) 
             continue
         hit = _resource_matches(st, target, service_arn)
         if hit is None:
-            unknown.append(f"{st.origin}: resource not readable")
+            unknown.append(f"{st.origin}: resource not readable, or in a region or account the app may be deployed to")
             continue
         if not hit:
             continue
@@ -249,16 +227,35 @@ def _action_matches(st: Statement, action: str) -> bool:
 
 
 def _resource_matches(st: Statement, target: Target, service_arn: str) -> bool | None:
-    results = []
+    results: list[bool | None] = []
     for res in st.resources:
         if res is None:
             return None
         pattern = _normalise(res, target, service_arn)
-        hit = iam_match(target.arn, pattern)
+        hit: bool | None = iam_match(target.arn, pattern)
+        if not hit and _matches_elsewhere(target.arn, pattern):
+            hit = None  # a literal region or account: true if the app is deployed there
         if not hit and target.object_prefix is not None and pattern.startswith(service_arn + "/"):
             # The key is only partly known: a statement on part of the bucket may cover it.
             head = pattern[len(service_arn) + 1:].split("*", 1)[0].split("?", 1)[0]
             hit = head.startswith(target.object_prefix) or target.object_prefix.startswith(head)
         results.append(hit)
-    hit = any(results)
-    return not hit if st.not_resource else hit
+    if any(results):
+        return not st.not_resource
+    if None in results:
+        return None
+    return st.not_resource
+
+
+def _matches_elsewhere(arn: str, pattern: str) -> bool:
+    """Would ``pattern`` match ``arn`` if the app were deployed in the region and account the pattern
+    names? The gate does not know where the template is deployed: it renders ARNs in a placeholder
+    region and account, so a literal ``eu-central-1`` or ``111122223333`` decides nothing."""
+    parts = pattern.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return False
+    target = arn.split(":", 5)
+    if len(target) < 6:
+        return False
+    moved = ":".join([*parts[:3], target[3] if parts[3] else "", target[4] if parts[4] else "", parts[5]])
+    return moved != pattern and iam_match(arn, moved)

@@ -3,7 +3,7 @@ role may perform it (shared by SDK writes and S3 content reads)."""
 
 from __future__ import annotations
 
-from gate.model.iam import Target, evaluate
+from gate.model.iam import Target, evaluate, with_pseudo_parameters
 from gate.model.types import AppModel, Function, Resource
 from gate.plan.types import ContentSite, WriteSite
 from gate.pyast.types import Sym
@@ -16,7 +16,7 @@ def iam_check(model: AppModel, fn: Function, service: Service, site: WriteSite |
     perms = model.permissions.get(fn.key)
     if perms is None or not site.api.action:
         return "unknown", "no permissions recorded"
-    name = res.physical_names[0] if res.physical_names else f"<{res.logical_id}>"
+    name = with_pseudo_parameters(res.physical_names[0]) if res.physical_names else f"<{res.logical_id}>"
     service_arn = service.arn(name)
     arn, prefix = service.iam_resource_arn(service_arn, site.key_sym)
     return evaluate(perms, site.api.action, Target(res.logical_id, name, arn, service.ref_is_arn, prefix),

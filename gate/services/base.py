@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.common.aws import ACCOUNT, REGION
 from gate.common.event_patterns import match_any
-from gate.common.intrinsics import literal, references
+from gate.common.intrinsics import literal, references, render
 from gate.model.types import passed_in
 from gate.pyast.resolve import call_argument, resolve_str
 from gate.pyast.types import UNKNOWN, SubResource
@@ -182,11 +182,15 @@ class Service:
     content: ContentSpec | None = None
 
     def physical_names(self, resource: Resource) -> tuple[str, ...]:
+        """The names a resource is known by: a literal name property, or its rendering
+        (``!Sub "uploads-${AWS::AccountId}"`` renders as that text), so that another property, an
+        environment variable or a policy written with the same expression names the same resource."""
         names = []
         for prop in self.physical_name_properties:
             value = resource.properties.get(prop)
-            if isinstance(value, str):
-                names.append(value)
+            text = value if isinstance(value, str) else render(value)
+            if text:
+                names.append(text)
         return tuple(names)
 
     def pseudo_resources(self, stack: str, template_resources: dict[str, Any]) -> list[Resource]:

@@ -13,7 +13,9 @@ from typing import Any
 
 from gate.common.intrinsics import references, render
 from gate.model.iam import iam_match
+from gate.model.types import Resource
 from gate.services.base import ServiceContext
+from gate.services.registry import service_for_resource_type
 
 # policy resource type -> (property listing the protected resources, write actions)
 _POLICIES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -38,10 +40,24 @@ def external_resources(ctx: ServiceContext) -> dict[str, str]:
         why = _admits_outsiders((res.properties.get("PolicyDocument") or {}), actions)
         if why is None:
             continue
-        for logical, _attr in references(res.properties.get(prop)):
-            target = ctx.resources.get(logical)
-            if target is not None:
-                out.setdefault(target.key, f"{res.logical_id} {why}")
+        for target in _protected(ctx, res.properties.get(prop)):
+            out.setdefault(target.key, f"{res.logical_id} {why}")
+    return out
+
+
+def _protected(ctx: ServiceContext, value: Any) -> list[Resource]:
+    """The resources a policy protects: by ``Ref``/``GetAtt``, or by name or ARN written as text or
+    with the same ``Fn::Sub`` as the resource's own name."""
+    out = []
+    for item in value if isinstance(value, list) else [value]:
+        refs = [ctx.resources[logical] for logical, _attr in references(item) if logical in ctx.resources]
+        text = render(item) if not refs else None
+        if text:
+            for res in ctx.resources.values():
+                svc = service_for_resource_type(res.type)
+                if svc is not None and svc.name_matches(res, text):
+                    refs.append(res)
+        out += refs
     return out
 
 
