@@ -13,6 +13,7 @@ from gate.model.types import AppModel, EntryPoint, EnvBinding, Function, Resourc
 from gate.policy.types import Suppression
 from gate.pyast.zipped import has_directory, is_archive
 from gate.services.base import ServiceContext
+from gate.services.direct_integrations import direct_writes
 from gate.services.entry_points import entry_points
 from gate.services.registry import SERVICES, service_for_resource_type
 from gate.services.resource_policies import external_resources
@@ -71,6 +72,10 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
             triggers.extend(service.triggers(ctx))
         entries.extend(entry_points(ctx))
         external.update(external_resources(ctx))
+        written, invoked = direct_writes(ctx)
+        for key, why in written.items():
+            external.setdefault(key, why)
+        entries.extend(invoked)
     # Events from resources outsiders can write to are attacker-controlled.
     for trig in triggers:
         if trig.source in external and not trig.details.get("implicit"):
