@@ -14,11 +14,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gate.cli.common import EXIT_BLOCK, EXIT_ERROR, EXIT_OK, add_cache_options, emit_report, gate_exit
+from gate.cli.common import (
+    EXIT_BLOCK,
+    EXIT_ERROR,
+    EXIT_OK,
+    add_cache_options,
+    add_verdict_options,
+    emit_report,
+    gate_exit,
+)
 from gate.common.cache import from_options
 from gate.common.errors import GateInputError
 from gate.common.progress import Progress
-from gate.policy.rules import SEVERITIES
 from gate.report.registry import FORMATS
 from sam_hook.build_output import DEFAULT_BUILD_DIR, block, built_template, source_code_dirs
 
@@ -32,7 +39,7 @@ def _gate_options(p: argparse.ArgumentParser) -> None:
                    help="report format (default: text on the terminal)")
     p.add_argument("--output", type=Path, help="write the report here")
     p.add_argument("--policy", type=Path, help="policy file (default: flowgate.yml in the project directory)")
-    p.add_argument("--fail-on", choices=SEVERITIES, help="lowest severity that blocks (overrides block_at)")
+    add_verdict_options(p)
     p.add_argument("--baseline", type=Path, help="flows recorded in this baseline do not block")
     p.add_argument("--explain", action="store_true", help="print the trigger graph and every decision")
     p.add_argument("--allow-incomplete", action="store_true",
@@ -40,12 +47,18 @@ def _gate_options(p: argparse.ArgumentParser) -> None:
     add_cache_options(p)
 
 
+USAGE = ("usage: flowgate sam {build,check} ...\n"
+         "  build [gate options] [sam build options]   run `sam build`, then gate its output\n"
+         "  check [gate options] [--build-dir DIR]      gate an existing `sam build` output\n"
+         "`flowgate sam build --help` and `flowgate sam check --help` list the gate options.")
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(USAGE)
+        return EXIT_OK
     if not argv or argv[0] not in ("build", "check"):
-        print("usage: flowgate sam {build,check} ...\n"
-              "  build [gate options] [sam build options]   run `sam build`, then gate its output\n"
-              "  check [gate options] [--build-dir DIR]      gate an existing `sam build` output",
-              file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return EXIT_ERROR
     command, rest = argv[0], argv[1:]
     p = argparse.ArgumentParser(prog=f"flowgate sam {command}", add_help=True)
@@ -83,11 +96,11 @@ def check(build_dir: Path, args: argparse.Namespace) -> int:
         result = scan(template, policy=policy, fail_on=args.fail_on, baseline=baseline,
                       code_dirs=source_code_dirs(build_dir), cache=from_options(args.cache_dir, args.no_cache),
                       progress=Progress())
-        emit_report(result, project, args.format, args.output, args.explain)
+        emit_report(result, project, args.format, args.output, args.explain, quiet=args.quiet)
     except Exception:  # fail closed: whatever stopped the analysis, this build must not deploy
         _block(build_dir, "the application could not be analysed")
         raise
-    code = gate_exit(result, args.allow_incomplete)
+    code = gate_exit(result, args.allow_incomplete, soft_fail=args.soft_fail)
     if code == EXIT_BLOCK:
         _block(build_dir, f"{len(result.blocking)} blocking flow(s)")
     elif code != EXIT_OK:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import gc
 import json
 import os
@@ -16,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from gate.cli.common import EXIT_ERROR, EXIT_OK, add_cache_options, emit_report, gate_exit
+from gate import __version__
+from gate.cli.common import EXIT_ERROR, EXIT_OK, add_cache_options, add_verdict_options, emit_report, gate_exit
 from gate.common.errors import GateInputError
-from gate.policy.rules import SEVERITIES
 from gate.report.registry import FORMATS
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flowgate", description="Cross-service taint gate for Python Lambda apps.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="version", version=version_text())
+    sub = p.add_subparsers(dest="command", required=True, metavar="{scan,sam,cache,init,policy}")
     s = sub.add_parser("scan", help="analyse a SAM/CloudFormation project, a template or a cdk.out assembly")
     s.add_argument("path", nargs="?", default=".", help="project directory, template file or cdk.out")
     s.add_argument("--template", type=Path, help="an explicit template file")
@@ -35,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--output", type=Path, help="write the report here instead of standard output")
     s.add_argument("--policy", type=Path,
                    help="policy file (default: flowgate.yml in the project directory, else the bundled policy)")
-    s.add_argument("--fail-on", choices=SEVERITIES, help="lowest severity that blocks (overrides block_at)")
+    add_verdict_options(s)
     s.add_argument("--baseline", type=Path, help="flows recorded in this baseline do not block")
     s.add_argument("--write-baseline", type=Path, help="record every current flow in this baseline file")
     s.add_argument("--explain", action="store_true",
@@ -44,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-incomplete", action="store_true",
                    help="do not block when some functions or modules could not be analysed (they are still listed)")
     add_cache_options(s)
+    sub.add_parser("sam", help="gate `sam build`: flowgate sam build|check ... (see flowgate sam --help)",
+                   add_help=False)
     c = sub.add_parser("cache", help="the Pysa result cache")
     c.add_argument("cache_command", choices=("clear", "info"))
     c.add_argument("--cache-dir", type=Path, help="default: $FLOWGATE_CACHE_DIR or ~/.cache/flowgate")
@@ -73,10 +77,32 @@ def entry() -> NoReturn:
     os._exit(code)
 
 
+COMMANDS = ("scan", "sam", "cache", "init", "policy")
+
+
+def version_text() -> str:
+    """flowgate's version and the analysis toolchain it drives."""
+    from importlib import metadata
+
+    tools = []
+    for dist in ("pyre-check", "pyrefly"):
+        try:
+            tools.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            tools.append(f"{dist} not installed")
+    return f"flowgate {__version__} ({', '.join(tools)})"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sam"]:  # sam build passes unknown options through to SAM CLI: its own parser
         return _guarded("sam", lambda: _sam(argv[1:]))
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        print(f"flowgate: error: unknown command {argv[0]!r}{hint}; commands: {', '.join(COMMANDS)}",
+              file=sys.stderr)
+        return EXIT_ERROR
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -176,9 +202,10 @@ def _scan(args: argparse.Namespace) -> int:
                   cache=from_options(args.cache_dir, args.no_cache), progress=Progress())
     if args.write_baseline:
         write_baseline(args.write_baseline, result.findings, result.model)
-        print(f"flowgate: baseline of {len(result.findings)} flow(s) written to {args.write_baseline}",
-              file=sys.stderr)
-    emit_report(result, base, args.format, args.output, args.explain)
+        if not args.quiet:
+            print(f"flowgate: baseline of {len(result.findings)} flow(s) written to {args.write_baseline}",
+                  file=sys.stderr)
+    emit_report(result, base, args.format, args.output, args.explain, quiet=args.quiet)
     if result.workdir:
         print(f"flowgate: instrumented copy kept in {result.workdir}", file=sys.stderr)
-    return gate_exit(result, args.allow_incomplete)
+    return gate_exit(result, args.allow_incomplete, soft_fail=args.soft_fail)

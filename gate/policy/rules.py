@@ -59,7 +59,13 @@ def taint_config(rules: list[Rule], source_kinds: list[str], sink_kinds: list[st
     }, indent=2)
 
 
+NEVER = "never"  # a threshold no severity reaches: report every flow, block on none (warn-only rollout)
+THRESHOLDS = (*SEVERITIES, NEVER)
+
+
 def at_least(severity: str, threshold: str) -> bool:
+    if threshold == NEVER:
+        return False
     return SEVERITIES.index(severity) >= SEVERITIES.index(threshold)
 
 

@@ -72,6 +72,17 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
                     out.append(f"              {(_DIM + code + _RESET) if colour else code}")
             for note in f.notes:
                 out.append(f"      note    {note}")
+    if result.incomplete:
+        out += [f"not analysed: {problem}" for problem in result.incomplete]
+    for w in result.warnings:
+        out.append(f"warning: {w}")
+    out.append(summary_line(result))
+    return "\n".join(out) + "\n"
+
+
+def summary_line(result: ScanResult) -> str:
+    """The one line every text report ends with (and all ``--quiet`` prints)."""
+    model = result.model
     skipped = model.skipped_functions()
     fns = model.analysable_functions()
     quiet = [f"{len(result.suppressed)} suppressed"] if result.suppressed else []
@@ -89,11 +100,7 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
         summary += f", {len(scoped_out)} out of scope (no untrusted input reaches them)"
     if result.incomplete:
         summary += f"; INCOMPLETE: {len(result.incomplete)} not analysed"
-        out += [f"not analysed: {problem}" for problem in result.incomplete]
-    for w in result.warnings:
-        out.append(f"warning: {w}")
-    out.append(summary)
-    return "\n".join(out) + "\n"
+    return summary
 
 
 def explain_lines(result: ScanResult, base: Path) -> list[str]:

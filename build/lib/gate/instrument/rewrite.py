@@ -1,0 +1,160 @@
+"""Copying a code root into its package of the copy, with its imports, SDK calls, ``.get`` accesses
+and regex-validated names rewritten in place."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from gate.instrument.edits import _continuations, _find_open_paren, _statement_edit, _utf8_cookie, apply_edits
+from gate.instrument.types import (
+    _HOPS_ALIAS,
+    _SDK_ALIAS,
+    HOPS_MODULE,
+    SDK_MODULE,
+    Edit,
+    InstrumentedApp,
+)
+from gate.plan.types import CodeRootPlan, ContentSite, WriteSite
+from gate.pyast.index import ModuleIndex
+
+
+def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
+    pkg_dir = app.root / code_root.package
+    app.packages.add(code_root.package)
+    writes_by_file: dict[Path, list[WriteSite]] = {}
+    for w in code_root.writes:
+        writes_by_file.setdefault(w.file, []).append(w)
+    sdk_by_file: dict[Path, list] = {}
+    for s in code_root.sdk_sites:
+        sdk_by_file.setdefault(s.module.path, []).append(s)
+    for path in code_root.files:
+        rel = path.relative_to(code_root.directory)
+        dest = pkg_dir / rel
+        module = code_root.index.module(code_root.index.dotted_name(path))
+        assert module is not None
+        edits = _import_edits(module, code_root) + _dict_get_edits(module)
+        for v in code_root.validations.get(path, []):
+            if v.trusted:  # rebind the checked name through a Sanitize model, in place
+                edits.append(Edit((v.name.lineno, v.name.col_offset),
+                                  (v.name.end_lineno or v.name.lineno, v.name.end_col_offset or 0),
+                                  f"({v.name.id} := {_SDK_ALIAS}.validated({v.name.id}))"))
+        for w in writes_by_file.get(path, []):
+            edits.extend(_write_edits(w, module.source))
+            app.hops[w.hop_name] = w
+        for c in app.content.sites:
+            if c.module.path == path:
+                edits.extend(_content_edits(c))
+        for s in sdk_by_file.get(path, []):
+            edits.append(Edit((s.call.func.lineno, s.call.func.col_offset),
+                              (s.call.func.end_lineno or s.call.func.lineno, s.call.func.end_col_offset or 0),
+                              f"{_SDK_ALIAS}.{s.helper}"))
+        text, shifts = apply_edits(module.source, edits)
+        text = _utf8_cookie(text)
+        # Imports go last so that no user line moves; functions resolve them at call time.
+        text += (f"\nimport {HOPS_MODULE} as {_HOPS_ALIAS}  # flowgate\n"
+                 f"import {SDK_MODULE} as {_SDK_ALIAS}  # flowgate\n")
+        app.files[dest] = text
+        rel_key = str(dest.relative_to(app.root))
+        app.file_map[rel_key] = path
+        app.column_shifts[rel_key] = shifts
+    # Every directory of the copy is a regular package, so the unique prefix resolves.
+    packages = {pkg_dir}
+    for path in code_root.files:
+        parts = path.relative_to(code_root.directory).parts[:-1]
+        packages.update(pkg_dir.joinpath(*parts[:i]) for i in range(1, len(parts) + 1))
+    for d in packages:
+        app.files.setdefault(d / "__init__.py", "")
+
+
+def _home(name: str, code_root: CodeRootPlan) -> str | None:
+    """The copy's package that an absolute import's top-level module comes from: the code root's own
+    modules and packages, else a layer its functions use (Lambda puts layers on the import path after
+    the function's code), else ``None`` (the standard library or a dependency)."""
+    top = name.split(".")[0]
+    if code_root.index.has_top_level(top):
+        return code_root.package
+    return next((layer.package for layer in code_root.layers if layer.index.has_top_level(top)), None)
+
+
+def _import_edits(module: ModuleIndex, code_root: CodeRootPlan) -> list[Edit]:
+    edits = []
+    for node in module.import_nodes:
+        if isinstance(node, ast.Import) and any(_home(a.name, code_root) for a in node.names):
+            parts = []
+            for a in node.names:
+                pkg = _home(a.name, code_root)
+                if pkg is None:
+                    parts.append(f"import {a.name}" + (f" as {a.asname}" if a.asname else ""))
+                elif a.asname:
+                    parts.append(f"import {pkg}.{a.name} as {a.asname}")
+                elif "." in a.name:
+                    top = a.name.split(".")[0]
+                    parts.append(f"import {pkg}.{a.name}; from {pkg} import {top}")
+                else:
+                    parts.append(f"from {pkg} import {a.name}")
+            edits.append(_statement_edit(node, "; ".join(parts)))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            pkg = _home(node.module, code_root)
+            if pkg is not None:
+                names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
+                edits.append(_statement_edit(node, f"from {pkg}.{node.module} import {names}"))
+    return edits
+
+
+def _dict_get_edits(module: ModuleIndex) -> list[Edit]:
+    edits = []
+    for node, _scope in module.calls:
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                and not node.keywords and 1 <= len(node.args) <= 2
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and not any(isinstance(a, ast.Starred) for a in node.args)):
+            continue
+        recv = node.func.value
+        if isinstance(recv, ast.Name) and recv.id in module.imports:
+            continue  # a module's get(), e.g. requests.get("https://...")
+        key = node.args[0]
+        recv_end = (recv.end_lineno or recv.lineno, recv.end_col_offset or 0)
+        key_start = (key.lineno, key.col_offset)
+        key_end = (key.end_lineno or key.lineno, key.end_col_offset or 0)
+        call_end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        edits.append(Edit(recv_end, key_start, "[" + "\\\n" * (key_start[0] - recv_end[0])))
+        if len(node.args) == 2:
+            dflt = node.args[1]
+            dflt_start = (dflt.lineno, dflt.col_offset)
+            edits.append(Edit(key_end, dflt_start, "] or (" + "\n" * (dflt_start[0] - key_end[0])))
+        else:
+            edits.append(Edit(key_end, call_end, "]" + "\\\n" * (call_end[0] - key_end[0])))
+    return edits
+
+
+def _write_edits(site: WriteSite, source: str) -> list[Edit]:
+    call = site.call
+    func = call.func
+    assert isinstance(func, ast.Attribute)
+    hop = f"{_HOPS_ALIAS}.{site.hop_name}"
+    if not site.api.key_from_receiver:
+        return [Edit((func.lineno, func.col_offset), (func.end_lineno or func.lineno, func.end_col_offset or 0),
+                     hop + _continuations(func))]
+    # RECV.put(args) -> hop(RECV, args): the receiver carries the object key.
+    recv = func.value
+    paren = _find_open_paren(source, (func.end_lineno or func.lineno, func.end_col_offset or 0))
+    has_args = bool(call.args or call.keywords)
+    return [
+        Edit((recv.lineno, recv.col_offset), (recv.lineno, recv.col_offset), hop + "("),
+        Edit((recv.end_lineno or recv.lineno, recv.end_col_offset or 0), (paren[0], paren[1] + 1),
+             (", " if has_args else "") + "\\\n" * (paren[0] - (recv.end_lineno or recv.lineno))),
+    ]
+
+
+def _content_edits(site: ContentSite) -> list[Edit]:
+    """Reads become modelled sources; ``open`` of a downloaded (uploaded) path becomes a source (sink)."""
+    def replace(node: ast.expr, text: str) -> Edit:
+        return Edit((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0),
+                    text + _continuations(node))
+
+    edits = [replace(c.func, f"{_HOPS_ALIAS}.{site.helper if site.role == 'store' else site.file_helper}")
+             for c in site.files]
+    if site.role == "read" and site.api.method in ("get_object", "get"):
+        edits.append(replace(site.call.func, f"{_HOPS_ALIAS}.{site.helper}"))
+    return edits

@@ -1,0 +1,144 @@
+"""Function code roots: the application's Python files (vendored packages left out), the parsed
+index, the package name of each root in the copy, and whether a handler can be analysed."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import stat
+from pathlib import Path
+
+from gate.common.errors import GateInputError
+from gate.model.types import AppModel, Function
+from gate.plan.types import CodeRootPlan
+from gate.pyast.index import CodeRoot
+from gate.pyast.zipped import archive_of, has_directory, is_archive, members, read_member
+from gate.services.registry import CATALOGUE
+
+PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgpkg_<n>_<dir>
+_SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".venv", "venv", ".tox"}
+
+
+def _code_root(directory: Path, n: int, file_problems: dict[Path, str]) -> CodeRootPlan:
+    """A code root with every module parsed up front; modules that do not parse are left out."""
+    files, excluded = python_files(directory)
+    index = CodeRoot(directory, files, CATALOGUE)
+    bad = []
+    for path in files:
+        try:
+            index.module(index.dotted_name(path))
+        except GateInputError as exc:
+            file_problems[path] = str(exc)
+            bad.append(path)
+    if bad:
+        files = [f for f in files if f not in bad]
+        index = CodeRoot(directory, files, CATALOGUE)
+    return CodeRootPlan(directory, _package_name(directory, n), files, [], index, excluded=excluded)
+
+
+def _template_of(model: AppModel, fn: Function) -> str:
+    return f"{model.stack(fn.stack).template_path} (resource {fn.logical_id})"
+
+
+def _package_name(directory: Path, n: int) -> str:
+    stem = re.sub(r"\W+", "_", directory.name).strip("_").lower() or "code"
+    return f"{PACKAGE_PREFIX}{n}_{stem}"[:60]
+
+
+def python_files(directory: Path) -> tuple[list[Path], list[str]]:
+    """Application ``.py`` files of a code root; vendored packages (those with dist-info) are left out."""
+    inside = (directory, "") if is_archive(directory) else archive_of(directory)
+    if inside is not None:
+        return _archived_python_files(directory, *inside)
+    vendored: set[str] = set()
+    with os.scandir(directory) as entries:
+        infos = [e.path for e in entries if e.name.endswith((".dist-info", ".egg-info")) and e.is_dir()]
+    for info in infos:
+        top = Path(info, "top_level.txt")
+        if top.is_file():
+            vendored.update(line.strip() for line in top.read_text(errors="replace").splitlines() if line.strip())
+        record = Path(info, "RECORD")
+        if record.is_file():
+            for line in record.read_text(errors="replace").splitlines():
+                first = line.split(",", 1)[0].split("/", 1)[0]
+                if first and not first.endswith((".dist-info", ".egg-info")) and first != "..":
+                    vendored.add(first.removesuffix(".py"))
+    files: list[Path] = []
+    seen_dirs: set[tuple[int, int]] = set()  # (device, inode): the same directory or file by any path
+    seen_files: set[tuple[int, int]] = set()
+    # One walk that never enters skipped or vendored directories (node_modules can hold thousands of
+    # files); symlinked directories are followed once each, so a link loop ends.
+    for current, dirs, names in os.walk(directory, followlinks=True):
+        try:
+            st = os.stat(current)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            dirs[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        top = current == str(directory)
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
+                         and not d.endswith((".dist-info", ".egg-info")) and not (top and d in vendored))
+        for name in sorted(names):
+            if not name.endswith(".py") or (top and name.removesuffix(".py") in vendored):
+                continue
+            path = os.path.join(current, name)
+            try:
+                st = os.stat(path)
+            except OSError:  # a dangling link
+                continue
+            if (st.st_dev, st.st_ino) not in seen_files and stat.S_ISREG(st.st_mode):
+                seen_files.add((st.st_dev, st.st_ino))
+                files.append(Path(path))
+    return sorted(files), sorted(vendored)
+
+
+def _archived_python_files(directory: Path, archive: Path, prefix: str) -> tuple[list[Path], list[str]]:
+    """The same for a code root inside a zip archive (``prefix``: the root's path in the archive)."""
+    start = f"{prefix}/" if prefix else ""
+    names = [n[len(start):] for n in members(archive) if n.startswith(start)]
+    vendored = {n.split("/", 1)[0].split(".dist-info")[0].split("-")[0] for n in names
+                if n.split("/", 1)[0].endswith((".dist-info", ".egg-info"))}
+    for info in {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}:
+        if f"{info}/top_level.txt" in names:
+            text = read_member(archive, f"{start}{info}/top_level.txt").decode(errors="replace")
+            vendored.update(line.strip() for line in text.splitlines() if line.strip())
+    files = []
+    for name in names:
+        parts = name.split("/")
+        if (not name.endswith(".py") or any(p in _SKIP_DIRS or p.startswith(".") for p in parts[:-1])
+                or parts[0].removesuffix(".py") in vendored
+                or any(p.endswith((".dist-info", ".egg-info")) for p in parts[:-1])):
+            continue
+        files.append(directory / name)
+    return sorted(files), sorted(vendored)
+
+
+def is_code_location(path: Path) -> bool:
+    """A directory, a zip archive, or a directory inside one (a layer's ``python/``)."""
+    if path.is_dir() or is_archive(path):
+        return True
+    inside = archive_of(path)
+    return inside is not None and has_directory(*inside)
+
+
+def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_problems: dict[Path, str]
+                     ) -> str | None:
+    """Why ``fn``'s handler cannot be analysed (a located message), or ``None``."""
+    assert fn.handler_file and fn.handler_function
+    where = _template_of(model, fn)
+    path = root.directory / fn.handler_file
+    if path in file_problems:
+        return file_problems[path]
+    if not (path.is_file() or path in root.files):
+        return f"handler module {fn.handler_file} not found in {root.directory} ({where})"
+    module = root.handler_module(fn)
+    if module is None:
+        return f"handler module {fn.handler_file} is not importable Python ({path})"
+    defined = {n.name for n in module.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    assigned = set(module.module_scope.assigns) | set(module.imports)
+    if fn.handler_function not in defined | assigned:
+        return f"handler function {fn.handler_function!r} is not defined in {path} ({where})"
+    return None

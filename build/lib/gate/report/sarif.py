@@ -1,0 +1,95 @@
+"""SARIF 2.1.0: one result per flow; the sink is the primary location; codeFlows carry the trace
+from the entry handler across each service hop to the sink."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gate import __version__
+from gate.findings.types import Finding, Step
+from gate.model.types import logical_id
+from gate.report.text import chain
+from gate.report.types import ScanResult
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0"}
+
+
+def _uri(path: Path | None, base: Path) -> dict[str, Any]:
+    if path is None:
+        return {"uri": "unknown"}
+    try:
+        return {"uri": path.relative_to(base).as_posix(), "uriBaseId": "SRCROOT"}
+    except ValueError:
+        return {"uri": path.as_uri()}
+
+
+def _location(step: Step, base: Path, message: str | None = None) -> dict[str, Any]:
+    loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": _uri(step.file, base),
+                                                "region": {"startLine": max(step.line, 1),
+                                                           "startColumn": max(step.column, 1)}}}
+    if message:
+        loc["message"] = {"text": message}
+    return loc
+
+
+def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
+    model = result.model
+    level = "error" if f.blocking else ("warning" if _LEVEL[f.severity] == "error" else _LEVEL[f.severity])
+    flow_locations = []
+    for s in f.steps:
+        fn = model.display_name(s.function) if s.function else None
+        text = f"{s.message} [{fn}]" if fn else s.message
+        flow_locations.append({"location": _location(s, base, text),
+                               "kinds": [{"source": "source", "sink": "sink", "write": "call",
+                                          "trigger": "enter", "call": "call"}[s.kind]]})
+    return {
+        "ruleId": f.rule.name,
+        "level": level,
+        "message": {"text": f"{f.rule.title}: {chain(f, model, base)}"},
+        "locations": [_location(f.sink, base)],
+        "codeFlows": [{"message": {"text": chain(f, model, base)},
+                       "threadFlows": [{"locations": flow_locations}]}],
+        "partialFingerprints": {"flowgate/v1": f.fingerprint},
+        **({"suppressions": [{"kind": "external", "status": "accepted",
+                              "justification": f.suppressed_by.reason}]} if f.suppressed_by else {}),
+        **({"baselineState": "unchanged" if f.baselined else "new"} if result.baseline_used else {}),
+        "properties": {
+            "sourceFunction": logical_id(f.source_function),
+            "sinkFunction": logical_id(f.sink_function),
+            "category": f.rule.category,
+            "severity": f.severity,
+            "confidence": f.confidence,
+            "blocking": f.blocking,
+            "hops": [{k: v for k, v in h.to_dict().items() if k != "note"} for h in f.hops],
+            "sinkCallable": f.sink_callable,
+        },
+    }
+
+
+def render_sarif(result: ScanResult, base: Path) -> str:
+    assert result.policy is not None
+    rules = [{"id": r.name, "name": r.title.replace(" ", ""), "shortDescription": {"text": r.title},
+              "fullDescription": {"text": r.help}, "help": {"text": r.help},
+              "defaultConfiguration": {"level": _LEVEL[r.severity]},
+              "properties": {"tags": ["security", *([r.cwe] if r.cwe else [])], "security-severity": _SCORE[r.severity],
+                             "pysaRuleCode": r.code}} for r in result.policy.rules]
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "flowgate", "version": __version__, "informationUri":
+                                "https://github.com/serverless-flowgate", "rules": rules}},
+            "originalUriBaseIds": {"SRCROOT": {"uri": base.resolve().as_uri() + "/"}},
+            "results": [_result(f, result, base) for f in result.findings],
+            "invocations": [{"executionSuccessful": not result.incomplete,
+                             "toolExecutionNotifications": [
+                                 *({"level": "error", "message": {"text": f"not analysed: {p}"}}
+                                   for p in result.incomplete),
+                                 *({"level": "warning", "message": {"text": w}} for w in result.warnings)]}],
+        }],
+    }
+    return json.dumps(doc, indent=2) + "\n"

@@ -1,0 +1,83 @@
+"""The command line and packaging as a new user meets them (issue 18, in part): --version, help that
+lists every command, "did you mean", warn-only rollout (--fail-on never, --soft-fail), and the files a
+pipeline needs (licence, metadata, pre-commit hook, GitHub Action, container recipe)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from gate.cli.common import EXIT_BLOCK, EXIT_OK, gate_exit
+from gate.cli.main import main
+from gate.policy.rules import at_least
+
+
+def test_version_names_flowgate_and_its_toolchain(capsys):
+    assert main(["--version"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("flowgate 0.1.0 (pyre-check 0.10.0, pyrefly ")
+
+
+def test_help_lists_every_command_and_sam_help_succeeds(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("scan", "sam", "cache", "init", "policy"):
+        assert command in out.split("positional arguments:")[1]
+    assert main(["sam", "--help"]) == 0
+    assert "usage: flowgate sam {build,check}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("typed", "hint"), [("scna", "did you mean 'scan'?"), ("polcy", "did you mean 'policy'?"),
+                                             ("xyzzy", "commands: scan, sam, cache, init, policy")])
+def test_a_mistyped_command_says_what_was_meant(capsys, typed, hint):
+    assert main([typed]) == 2
+    err = capsys.readouterr().err
+    assert f"unknown command {typed!r}" in err and hint in err
+
+
+def test_warn_only_rollout(capsys):
+    assert not at_least("critical", "never") and at_least("high", "high")
+    blocking = SimpleNamespace(incomplete=[], blocking=["a flow"])
+    assert gate_exit(blocking, allow_incomplete=False) == EXIT_BLOCK
+    assert gate_exit(blocking, allow_incomplete=False, soft_fail=True) == EXIT_OK
+    assert "--soft-fail: 1 blocking flow(s) reported, not blocking" in capsys.readouterr().err
+    incomplete = SimpleNamespace(incomplete=["Fn: no code"], blocking=["a flow"])
+    assert gate_exit(incomplete, allow_incomplete=False, soft_fail=True) == 2  # what could not be read still fails
+
+
+def test_pipeline_files():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and "Topic :: Security" in project["classifiers"]
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["id"] == "flowgate" and hooks[0]["entry"] == "flowgate scan" and not hooks[0]["pass_filenames"]
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    steps = " ".join(str(step) for step in action["runs"]["steps"])
+    assert "--format sarif" in steps and "upload-sarif" in steps
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--platform=linux/amd64" in dockerfile and 'ENTRYPOINT ["flowgate"]' in dockerfile
+    assert "## Unreleased" in (ROOT / "CHANGELOG.md").read_text()
+
+
+@pytest.mark.e2e
+def test_the_wheel_carries_the_models_stubs_and_policy(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    wheel = next(Path(tmp_path).glob("serverless_flowgate-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("gate/pysa_data/sinks_sources.pysa", "gate/pysa_data/stubs/httpx/__init__.pyi",
+                   "gate/pysa_data/stubs/urllib3/poolmanager.pyi", "gate/schemas/policy.schema.json",
+                   "gate/default_policy.yml", "gate/cli/main.py", "sam_hook/cli.py", "cdk_aspect/plugin.py"):
+        assert needed in names, needed
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "License-Expression: MIT" in text and "Requires-Dist: cfn-lint" in text and "Topic :: Security" in text
