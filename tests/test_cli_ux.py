@@ -81,3 +81,35 @@ def test_the_wheel_carries_the_models_stubs_and_policy(tmp_path):
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "License-Expression: MIT" in text and "Requires-Dist: cfn-lint" in text and "Topic :: Security" in text
+
+
+@pytest.mark.e2e
+def test_a_baseline_holds_in_a_renamed_checkout(tmp_path, capsys):
+    """Fingerprints name functions by logical ID (or construct path), never by the checkout's folder."""
+    import shutil
+
+    from conftest import SAMPLES
+
+    first, second = tmp_path / "clone-one" / "orders", tmp_path / "ci" / "workspace-42"
+    shutil.copytree(SAMPLES / "sam-vulnerable", first)
+    shutil.copytree(SAMPLES / "sam-vulnerable", second)
+    baseline = tmp_path / "baseline.json"
+    assert main(["scan", str(first), "--write-baseline", str(baseline), "--no-cache"]) == 1
+    capsys.readouterr()
+    assert main(["scan", str(second), "--baseline", str(baseline), "--no-cache"]) == 0
+    assert ", 0 blocking, 7 in baseline" in capsys.readouterr().out
+
+
+def test_every_bundled_rule_has_a_stable_id_and_a_page():
+    from gate.policy.load import default_policy
+    from gate.report.sarif import _pascal
+
+    rules = default_policy().rules
+    assert {r.id for r in rules} == {"FG-CODE-INJECTION", "FG-SQL-INJECTION", "FG-NOSQL-INJECTION", "FG-SSRF",
+                                     "FG-PATH-TRAVERSAL", "FG-INSECURE-DESERIALIZATION", "FG-INFORMATION-LEAKAGE"}
+    for rule in rules:
+        page = (ROOT / rule.docs).read_text()
+        assert page.startswith(f"# {rule.id}: {rule.title}") and f"rule: {rule.name}" in page
+        for section in ("## What it means", "## Example", "## How to fix", "## How to accept it"):
+            assert section in page, (rule.id, section)
+    assert _pascal("Server-side request forgery") == "ServerSideRequestForgery"

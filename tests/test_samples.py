@@ -85,7 +85,7 @@ def test_cli_sarif_exit_codes_and_untouched_tree(tmp_path):
     steps = s3["codeFlows"][0]["threadFlows"][0]["locations"]
     assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "src/orders/app.py"
     assert steps[-1]["location"]["physicalLocation"]["region"]["startLine"] == 7
-    leak = next(r for r in results if r["ruleId"] == "information-leakage")
+    leak = next(r for r in results if r["ruleId"] == "FG-INFORMATION-LEAKAGE")
     assert leak["level"] == "warning"
     assert tree_digest(SAMPLES) == before  # the user's tree is never written
 

@@ -166,8 +166,12 @@ def test_every_report_format_renders_a_result(staged, fmt):
     elif fmt == "text":
         assert chain in text and "[BLOCK] Code injection (CWE-78)" in text
     elif fmt == "sarif":
-        result = json.loads(text)["runs"][0]["results"][0]
+        run = json.loads(text)["runs"][0]
+        result = run["results"][0]
         assert result["codeFlows"][0]["message"]["text"] == chain and result["level"] == "error"
+        assert result["ruleId"] == "FG-CODE-INJECTION" and result["properties"]["policyRule"] == "code-injection"
+        rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "FG-CODE-INJECTION")
+        assert rule["helpUri"].endswith("/docs/rules/FG-CODE-INJECTION.md") and rule["name"] == "CodeInjection"
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/thumbnail/app.py"
     else:
         doc = json.loads(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,9 +74,11 @@ class Finding:
     def source(self) -> Step:
         return self.steps[0]
 
-    def identity(self) -> str:
-        """Stable across line shifts: rule, functions, the function holding the sink, sink callable, hops."""
-        parts = [self.rule.name, self.source_function or "", self.sink_function or "", self.sink_scope,
-                 self.sink_callable,
-                 *[f"{h.service}:{h.resource}>{h.to_function}" for h in self.hops]]
+    def identity(self, name: Callable[[str], str] = lambda key: key) -> str:
+        """Stable across line shifts: rule, functions, the function holding the sink, sink callable,
+        hops. ``name`` turns function and resource keys into names that do not depend on where the app
+        is checked out (``AppModel.stable_name``)."""
+        parts = [self.rule.name, name(self.source_function) if self.source_function else "",
+                 name(self.sink_function) if self.sink_function else "", self.sink_scope, self.sink_callable,
+                 *[f"{h.service}:{name(h.resource)}>{name(h.to_function)}" for h in self.hops]]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

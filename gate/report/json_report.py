@@ -28,7 +28,8 @@ def render_json(result: ScanResult, base: Path) -> str:
         "not_analysed": result.incomplete,
         "warnings": result.warnings,
         "findings": [{
-            "rule": f.rule.name, "category": f.rule.category, "code": f.rule.code, "title": f.rule.title,
+            "rule": f.rule.name, "rule_id": f.rule.id, "docs": f.rule.docs,
+            "category": f.rule.category, "code": f.rule.code, "title": f.rule.title,
             "cwe": f.rule.cwe,
             "severity": f.severity, "confidence": f.confidence, "blocking": f.blocking,
             "fingerprint": f.fingerprint,

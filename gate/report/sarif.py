@@ -4,12 +4,14 @@ from the entry handler across each service hop to the sink."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from gate import __version__
 from gate.findings.types import Finding, Step
 from gate.model.types import logical_id
+from gate.policy.rules import DOCS_URL
 from gate.report.text import chain
 from gate.report.types import ScanResult
 
@@ -47,7 +49,7 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
                                "kinds": [{"source": "source", "sink": "sink", "write": "call",
                                           "trigger": "enter", "call": "call"}[s.kind]]})
     return {
-        "ruleId": f.rule.name,
+        "ruleId": f.rule.id,
         "level": level,
         "message": {"text": f"{f.rule.title}: {chain(f, model, base)}"},
         "locations": [_location(f.sink, base)],
@@ -61,6 +63,7 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
             "sourceFunction": logical_id(f.source_function),
             "sinkFunction": logical_id(f.sink_function),
             "category": f.rule.category,
+            "policyRule": f.rule.name,
             "severity": f.severity,
             "confidence": f.confidence,
             "blocking": f.blocking,
@@ -70,13 +73,19 @@ def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
     }
 
 
+def _pascal(title: str) -> str:
+    """``Server-side request forgery`` -> ``ServerSideRequestForgery`` (SARIF rule names)."""
+    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^A-Za-z0-9]+", title) if word)
+
+
 def render_sarif(result: ScanResult, base: Path) -> str:
     assert result.policy is not None
-    rules = [{"id": r.name, "name": r.title.replace(" ", ""), "shortDescription": {"text": r.title},
-              "fullDescription": {"text": r.help}, "help": {"text": r.help},
+    rules = [{"id": r.id, "name": _pascal(r.title), "shortDescription": {"text": r.title},
+              "fullDescription": {"text": r.help}, "help": {"text": f"{r.help} See {r.docs}."},
+              "helpUri": DOCS_URL + r.docs,
               "defaultConfiguration": {"level": _LEVEL[r.severity]},
               "properties": {"tags": ["security", *([r.cwe] if r.cwe else [])], "security-severity": _SCORE[r.severity],
-                             "pysaRuleCode": r.code}} for r in result.policy.rules]
+                             "pysaRuleCode": r.code, "policyRule": r.name}} for r in result.policy.rules]
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -59,7 +59,7 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
                 "baseline" if f.baselined else "warn"))
             conf = "" if f.confidence == "high" else " [lower confidence]"
             cwe = f" ({f.rule.cwe})" if f.rule.cwe else ""
-            out.append(f"  [{tag}] {f.rule.title}{cwe}{conf}")
+            out.append(f"  [{tag}] {f.rule.title}{cwe} {f.rule.id}{conf}")
             if f.suppressed_by:
                 until = f", until {f.suppressed_by.expires}" if f.suppressed_by.expires else ""
                 out.append(f"    suppressed: {f.suppressed_by.reason}{until}")
@@ -72,6 +72,10 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
                     out.append(f"              {(_DIM + code + _RESET) if colour else code}")
             for note in f.notes:
                 out.append(f"      note    {note}")
+            if f.blocking:
+                who = model.stable_name(f.sink_function) if f.sink_function else "the function"
+                out.append(f"      rule    {f.rule.id}: {f.rule.docs}; to accept it, suppress rule "
+                           f"{f.rule.name!r} for {who} in flowgate.yml (with a reason)")
     if result.incomplete:
         out += [f"not analysed: {problem}" for problem in result.incomplete]
     for w in result.warnings:

@@ -211,6 +211,18 @@ class AppModel:
     def stack(self, name: str) -> Stack:
         return self._stacks_by_name[name]
 
+    def stable_name(self, key: str) -> str:
+        """A name for a function or resource that does not depend on where the app is checked out:
+        the CDK construct path, else the logical ID for a SAM/CloudFormation root stack (whose name
+        is its directory's), else ``Stack/LogicalId`` (CDK stacks, nested stacks)."""
+        if key in self.construct_paths:
+            return self.construct_paths[key]
+        stack_name, _, logical = key.partition("/")
+        stack = self._stacks_by_name.get(stack_name)
+        if stack is not None and stack.origin != "cdk" and not stack.nested_path:
+            return logical
+        return key
+
     def display_name(self, key: str) -> str:
         """The CDK construct path when there is one (what CDK users recognise; logical IDs are hashes),
         else the logical ID alone when it is unambiguous across stacks, else ``Stack/LogicalId``."""

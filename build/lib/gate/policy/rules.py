@@ -8,6 +8,7 @@ policy's rules so the rules Pysa runs and the rules reports name can never drift
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -47,6 +48,23 @@ class Rule:
     cwe: str
     help: str
     sanitizers: tuple[str, ...] = ()  # callables clean for this rule's sinks only
+
+    @property
+    def id(self) -> str:
+        """The stable ID reports, SARIF and the rule pages use (``FG-CODE-INJECTION``)."""
+        return rule_id(self.name)
+
+    @property
+    def docs(self) -> str:
+        """The rule's page: ``docs/rules/<ID>.md`` (one for every rule of the bundled policy)."""
+        return f"docs/rules/{self.id}.md"
+
+
+DOCS_URL = "https://github.com/serverless-flowgate/serverless-flowgate/blob/main/"
+
+
+def rule_id(name: str) -> str:
+    return "FG-" + re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")
 
 
 def taint_config(rules: list[Rule], source_kinds: list[str], sink_kinds: list[str]) -> str:

@@ -20,7 +20,7 @@ def assign_fingerprints(findings: list[Finding], model: AppModel) -> None:
     and a baseline does not hide the second one; line numbers play no part."""
     seen: dict[str, int] = {}
     for f in sorted(findings, key=lambda f: (str(f.sink.file), f.sink.line, str(f.source.file), f.source.line)):
-        base = f.identity()
+        base = f.identity(model.stable_name)
         n = seen.get(base, 0) + 1
         seen[base] = n
         f.fingerprint = base if n == 1 else f"{base}#{n}"
