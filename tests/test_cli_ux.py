@@ -70,7 +70,15 @@ def test_pipeline_files():
 
 @pytest.mark.e2e
 def test_the_wheel_carries_the_models_stubs_and_policy(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+    import shutil
+
+    source = tmp_path / "source"  # setuptools builds in ./build: never in the checkout
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name) if source.exists() else (source.mkdir(), shutil.copy2(
+            ROOT / name, source / name))
+    for package in ("gate", "sam_hook", "cdk_aspect"):
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=300)
     wheel = next(Path(tmp_path).glob("serverless_flowgate-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -1,3 +1,0 @@
-"""serverless-flowgate: a deployment-time gate for cross-service taint flows in Python Lambda apps."""
-
-__version__ = "0.1.0"

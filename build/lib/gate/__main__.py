@@ -1,5 +1,0 @@
-"""Allow ``python -m gate``."""
-
-from gate.cli.main import entry
-
-entry()

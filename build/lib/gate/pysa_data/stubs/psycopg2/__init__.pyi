@@ -1,5 +1,0 @@
-from typing import Any
-
-from psycopg2.extensions import connection
-
-def connect(dsn: Any = None, **kwargs: Any) -> connection: ...

@@ -1,9 +1,0 @@
-from requests.api import delete as delete
-from requests.api import get as get
-from requests.api import head as head
-from requests.api import patch as patch
-from requests.api import post as post
-from requests.api import put as put
-from requests.api import request as request
-from requests.sessions import Session as Session
-from requests.sessions import session as session

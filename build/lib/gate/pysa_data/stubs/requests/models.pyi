@@ -1,7 +1,0 @@
-from typing import Any
-
-class Response:
-    status_code: int
-    text: str
-    content: bytes
-    def json(self, **kwargs: Any) -> Any: ...
