@@ -58,9 +58,14 @@ def gate_exit(result: ScanResult, allow_incomplete: bool, soft_fail: bool = Fals
 def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, explain: bool = False,
                 quiet: bool = False) -> None:
     """Render ``result`` as ``fmt`` to ``output`` (a one-line summary then goes to stderr) or stdout."""
+    if quiet and fmt == "text" and output is None:  # the blocking flows, one line each, and the summary
+        from gate.report.text import chain, summary_line
+
+        lines = [f"BLOCK {f.rule.title}: {chain(f, result.model, base)}" for f in result.blocking]
+        sys.stdout.write("".join(line + "\n" for line in [*lines, summary_line(result)]))
+        return
     colour = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    text = render_report(result, base, fmt, colour=colour, explain=explain) if output or not quiet or fmt != "text" \
-        else ""
+    text = render_report(result, base, fmt, colour=colour, explain=explain)
     if output:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -70,10 +75,5 @@ def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, e
         if not quiet or result.blocking:
             print(f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking; report: {output}",
                   file=sys.stderr)
-    elif quiet and fmt == "text":  # the blocking flows, one line each, and the summary
-        from gate.report.text import chain, summary_line
-
-        lines = [f"BLOCK {f.rule.title}: {chain(f, result.model, base)}" for f in result.blocking]
-        sys.stdout.write("".join(line + "\n" for line in [*lines, summary_line(result)]))
     else:
         sys.stdout.write(text)

@@ -46,13 +46,12 @@ def build_findings(model: AppModel, app: InstrumentedApp, issues: list[dict[str,
             for r in legs.get((False, code, bucket), []):
                 for finding in _join(model, app, rules[code], bucket, s, r):
                     _add(out, finding)
-    # In rule order; the verdict stage decides severities (and orders by them).
     for finding in out.values():
         if finding.other_paths:
             finding.notes.append(f"{finding.other_paths} other path(s) from the same entry reach this sink; "
                                  "the shortest is shown")
-    return sorted(out.values(), key=lambda f: (f.rule.code, str(f.sink.file),
-                                                f.sink.line))
+    # In rule order; the verdict stage decides severities (and orders by them).
+    return sorted(out.values(), key=lambda f: (f.rule.code, str(f.sink.file), f.sink.line))
 
 
 def _add(out: dict[tuple, Finding], finding: Finding) -> None:

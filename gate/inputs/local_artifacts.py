@@ -46,6 +46,11 @@ def project_root(template: Path) -> Path:
     return template.parent
 
 
+def inside(project: Path, path: Path) -> bool:
+    """Is the (resolved) ``path`` the project directory or below it?"""
+    return path == project or project in path.parents
+
+
 @dataclass
 class Artifacts:
     """What loading one template read besides the template: path -> SHA-256 of its bytes."""
@@ -56,7 +61,7 @@ class Artifacts:
     def resolve(self, value: str, base_dir: Path, where: str, what: str) -> Path:
         """A local path named by a template, checked: inside the project, and it exists."""
         path = (base_dir / value).resolve()
-        if path != self.project and self.project not in path.parents:
+        if not inside(self.project, path):
             raise GateInputError(f"{what} {value!r} is outside the project directory {self.project}; "
                                  "it is not read", where)
         if not (path.is_file() or path.is_dir()):
@@ -87,6 +92,13 @@ class Artifacts:
             raise GateInputError(f"does not parse: {exc}", f"{path}:{exc.line}:{exc.column}" if exc.line
                                  else str(path)) from None
 
+    def local_document(self, value: str, base_dir: Path, where: str, what: str) -> tuple[Path, Any]:
+        """The file a template names (checked as ``resolve`` does; it must be a file), decoded."""
+        path = self.resolve(value, base_dir, where, what)
+        if not path.is_file():
+            raise GateInputError(f"{what} {value!r} is not a file", where)
+        return path, self.document(path, where)
+
     def unchanged(self) -> bool:
         """Are the files read when this was recorded still the same bytes?"""
         for name, digest in self.read.items():
@@ -112,10 +124,7 @@ def inline_includes(value: Any, base_dir: Path, artifacts: Artifacts, where: str
             if location is not None:
                 if depth >= MAX_INCLUDE_DEPTH:
                     raise GateInputError(f"AWS::Include nested deeper than {MAX_INCLUDE_DEPTH} levels", where)
-                path = artifacts.resolve(location, base_dir, where, "AWS::Include Location")
-                if not path.is_file():
-                    raise GateInputError(f"AWS::Include Location {location!r} is not a file", where)
-                included = artifacts.document(path, where)
+                path, included = artifacts.local_document(location, base_dir, where, "AWS::Include Location")
                 return inline_includes(included, path.parent, artifacts, f"{path} (included from {where})",
                                        depth + 1)
         return {k: inline_includes(v, base_dir, artifacts, where, depth) for k, v in value.items()}
@@ -148,10 +157,7 @@ def inline_local_documents(resources: dict[str, Any], base_dir: Path, artifacts:
             if uri is None:
                 continue
             where = f"{template} (resource {logical_id}, {uri_property})"
-            path = artifacts.resolve(uri, base_dir, where, uri_property)
-            if not path.is_file():
-                raise GateInputError(f"{uri_property} {uri!r} is not a file", where)
-            document = artifacts.document(path, where)
+            path, document = artifacts.local_document(uri, base_dir, where, uri_property)
             if not isinstance(document, dict):
                 raise GateInputError(f"the document {uri_property} names is not a mapping", str(path))
             del props[uri_property]

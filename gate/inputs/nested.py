@@ -10,7 +10,7 @@ from gate.common.cache import PysaCache
 from gate.common.errors import GateInputError
 from gate.common.intrinsics import literal
 from gate.inputs.construct_index import ConstructIndex, _cdk_stack
-from gate.inputs.local_artifacts import project_root
+from gate.inputs.local_artifacts import inside, project_root
 from gate.inputs.sam import _SAR_HOST
 from gate.inputs.templates import load_template_file
 from gate.inputs.types import Stack
@@ -79,7 +79,7 @@ def _with_nested(roots: list[Stack], cache: PysaCache | None, index: ConstructIn
                                        "functions are not analysed")
                 continue
             child_path = (parent.template_path.parent / local).resolve()
-            if child_path != project and project not in child_path.parents:
+            if not inside(project, child_path):
                 raise GateInputError(f"nested application template {local} is outside the project directory "
                                      f"{project}; it is not read", where)
             if not child_path.is_file():

@@ -1,6 +1,6 @@
 """AWS SAM: offline translation to CloudFormation with aws-sam-translator (no AWS call), with local
-``CodeUri`` and layer ``ContentUri`` directories swapped for placeholders, local state machine
-definitions read in, and ``Api``/``HttpApi`` events taken out first."""
+``CodeUri`` and layer ``ContentUri`` directories swapped for placeholders and ``Api``/``HttpApi``
+events taken out first (local definition files are read before, by ``gate.inputs.templates``)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ INTRINSICS = frozenset(f"Fn::{n}" for n in (
     "Transform", "And", "Equals", "If", "Not", "Or", "Length", "ToJsonString",
     # Rules-section functions
     "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll"))
-# The resources whose properties the gate reads, and SAM's functions (their schema is SAM's, not CFN's).
+# The resources whose properties the gate reads (SAM's functions are checked by the SAM translator).
 CHECKED_REQUIRED = ("AWS::Lambda::Function", "AWS::Lambda::EventSourceMapping", "AWS::Lambda::Url",
                     "AWS::SNS::Subscription", "AWS::Lambda::Permission")
 _LAMBDA_FUNCTIONS = ("AWS::Lambda::Function", "AWS::Serverless::Function")
@@ -74,7 +74,7 @@ def validate_template(template: dict[str, Any], path: Path) -> None:
     if problems:
         logical_id, message = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        line = _resource_line(path, logical_id) if logical_id else _key_line(path, "Globals")
+        line = _key_line(path, logical_id, after="Resources") if logical_id else _key_line(path, "Globals")
         where = f"{path}:{line}" if line else str(path)
         what = f"resource {logical_id}: " if logical_id else ""
         raise GateInputError(f"{what}{message}; CloudFormation would reject this template{more}", where)
@@ -172,21 +172,17 @@ def _runtimes() -> frozenset[str]:
 # --- where things are ---------------------------------------------------------------------------
 
 
-def _resource_line(path: Path, logical_id: str) -> int:
-    """The line of a resource's key under ``Resources`` (YAML or JSON), 0 when not found."""
+def _key_line(path: Path, key: str, after: str | None = None) -> int:
+    """The line of a mapping key (YAML or JSON), the first one below the key ``after`` when given;
+    0 when not found."""
     try:
         lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     except OSError:
         return 0
-    start = next((i for i, line in enumerate(lines) if re.match(r'\s*"?Resources"?\s*:', line)), 0)
-    key = re.compile(rf'\s*"?{re.escape(logical_id)}"?\s*:')
-    return next((i + 1 for i in range(start, len(lines)) if key.match(lines[i])), 0)
 
+    def pattern(name: str) -> re.Pattern[str]:
+        return re.compile(rf'\s*"?{re.escape(name)}"?\s*:')
 
-def _key_line(path: Path, key: str) -> int:
-    try:
-        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
-    except OSError:
-        return 0
-    pattern = re.compile(rf'\s*"?{re.escape(key)}"?\s*:')
-    return next((i + 1 for i, line in enumerate(lines) if pattern.match(line)), 0)
+    start = next((i for i, line in enumerate(lines) if pattern(after).match(line)), 0) if after else 0
+    wanted = pattern(key)
+    return next((i + 1 for i in range(start, len(lines)) if wanted.match(lines[i])), 0)

@@ -51,7 +51,7 @@ def _hops_module(model: AppModel, plan: Plan, app: InstrumentedApp) -> list[tupl
             lines.append(f"    {module}.{func}(_fg_event_{i}, None)")
         store = app.content.store_of(site.id)
         spec = service.content
-        if store is not None and spec is not None and spec.store_params[site.api.method] != spec.file_param:
+        if store is not None and spec is not None and not spec.stores_a_file(site.api.method):
             # (a stored file's content is what the function writes into it: see _content_helpers)
             stored = spec.store_params[site.api.method]
             lines += [f"    {store_helper(app.content.index(b))}({stored})" for b in store.buckets]

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from gate.common.intrinsics import literal, references, render
+from gate.inputs.local_artifacts import inside
 from gate.inputs.types import Stack
 from gate.model.declared import declared_suppressions
 from gate.model.iam import function_permissions, policies_by_role
 from gate.model.types import AppModel, EntryPoint, EnvBinding, Function, Resource, Trigger, passed_in
 from gate.policy.types import Suppression
 from gate.pyast.zipped import has_directory, is_archive
-from gate.services.base import ServiceContext
+from gate.services.base import ServiceContext, branches
 from gate.services.direct_integrations import direct_writes
 from gate.services.entry_points import entry_points
 from gate.services.registry import SERVICES, service_for_resource_type
@@ -200,7 +201,7 @@ def _inside_project(stack: Stack, logical_id: str, code_dir: Path) -> tuple[Path
     """A SAM or CloudFormation code location is read only inside the project (CDK code directories
     come from the construct index the plugin wrote, or from the assembly's own asset copies)."""
     project = stack.project
-    if stack.origin == "cdk" or project is None or code_dir == project or project in code_dir.parents:
+    if stack.origin == "cdk" or project is None or inside(project, code_dir):
         return code_dir, None
     return None, (f"code directory {code_dir} is outside the project directory {project}; it is not read "
                   f"({stack.template_path}, resource {logical_id})")
@@ -214,9 +215,9 @@ def _env_binding(stack: Stack, name: str, value: Any, by_stack: dict[str, dict[s
         inner = _env_binding(owner, name, passed, by_stack, all_resources, exports, stacks)
         return EnvBinding(name, value, inner.resource, inner.attribute, inner.literal, inner.alternatives)
     stack_resources = by_stack[stack.name]
-    branches = value.get("Fn::If") if isinstance(value, dict) and set(value) == {"Fn::If"} else None
-    if isinstance(branches, list) and len(branches) == 3:  # both configurations are deployable
-        chosen = [_env_binding(stack, name, b, by_stack, all_resources, exports, stacks) for b in branches[1:]]
+    choices = branches(value)
+    if len(choices) > 1:  # an Fn::If: every configuration is deployable
+        chosen = [_env_binding(stack, name, b, by_stack, all_resources, exports, stacks) for b in choices]
         named = list(dict.fromkeys(k for b in chosen for k in (b.resource, *b.alternatives) if k))
         first = next((b for b in chosen if b.resource), chosen[0])
         return EnvBinding(name, value, named[0] if named else None, first.attribute, first.literal,

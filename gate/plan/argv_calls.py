@@ -45,12 +45,16 @@ def argv_sites(module: ModuleIndex) -> list[SdkSite]:
         if not isinstance(argv, ast.List | ast.Tuple) or not argv.elts or isinstance(argv.elts[0], ast.Starred):
             continue
         program = argv.elts[0]
-        if isinstance(program, ast.Constant) and isinstance(program.value, str) and (
-                program.value.rsplit("/", 1)[-1].split(".exe")[0].rstrip("0123456789.") in _INTERPRETERS
-                or program.value.rsplit("/", 1)[-1] in _INTERPRETERS):
+        if isinstance(program, ast.Constant) and isinstance(program.value, str) and _interpreter(program.value):
             continue
         out.append(SdkSite(module, call, f"subprocess_{name}_argv"))
     return out
+
+
+def _interpreter(program: str) -> bool:
+    """``/bin/bash``, ``python3.12``, ``cmd.exe``: a program that runs its arguments as code."""
+    name = program.rsplit("/", 1)[-1].removesuffix(".exe")
+    return name in _INTERPRETERS or name.rstrip("0123456789.") in _INTERPRETERS
 
 
 def _subprocess_call(module: ModuleIndex, func: ast.expr) -> str | None:

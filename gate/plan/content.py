@@ -51,7 +51,7 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
         elif site.api.method in spec.store_params:
             store = ContentSite(len(sites) + 1, "store", site.module, site.call, site.scope, site.api,
                                 site.facts, write=site)
-            if spec.store_params[site.api.method] == spec.file_param:
+            if spec.stores_a_file(site.api.method):
                 store.files = _opens_of(store, spec.file_param, writing=True)
                 if not store.files:
                     store.decisions.append("the uploaded file is not written in this function: its content "

@@ -83,6 +83,10 @@ class ContentSpec:
     event_resource_path: str = ""
     noun: str = "resource"
 
+    def stores_a_file(self, method: str) -> bool:
+        """Does the write store a file by its path (its content is what the function writes there)?"""
+        return self.store_params.get(method) == self.file_param
+
 
 @dataclass
 class CallFacts:

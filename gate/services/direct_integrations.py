@@ -19,7 +19,7 @@ from typing import Any
 from gate.common.intrinsics import references, render
 from gate.model.types import EntryPoint, Resource
 from gate.services.base import ServiceContext
-from gate.services.registry import SERVICES, service_for_resource_type
+from gate.services.registry import SERVICES, resources_named
 
 # service names in integration URIs (arn:aws:apigateway:REGION:SERVICE:action/...) and subtypes
 # (SQS-SendMessage) -> the registry's service
@@ -112,9 +112,9 @@ def _receipt_rule(ctx: ServiceContext, res: Resource, external: dict[str, str], 
                              (sns and sns.get("TopicArn"), SERVICES["sns"].resource_types)):
             if value is None:
                 continue
-            found = ctx.resources_of(value, kinds) or [
-                r for r in ctx.resources.values() if r.type in kinds and (text := render(value))
-                and (svc := service_for_resource_type(r.type)) is not None and svc.name_matches(r, text)]
+            text = render(value)
+            found = ctx.resources_of(value, kinds) or (
+                resources_named([r for r in ctx.resources.values() if r.type in kinds], text) if text else [])
             for target in found:
                 external.setdefault(target.key, why)
         if lam is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from gate.model.types import Resource
 from gate.pyast.types import SubResource
 from gate.services import dynamodb, eventbridge, kinesis, lambda_invoke, s3, sns, sqs, stepfunctions
 from gate.services.base import SdkHelper, Service, WriteApi
@@ -36,6 +39,13 @@ def sub_resource(service: str, parent: str, name: str, attribute: bool = False) 
         if sub.parent == parent and sub.factory == name and sub.attribute == attribute:
             return sub
     return None
+
+
+def resources_named(resources: Iterable[Resource], text: str) -> list[Resource]:
+    """The resources whose name or ARN ``text`` is (a name written as text, or rendered from the
+    same ``Fn::Sub`` as the resource's own name)."""
+    return [r for r in resources if (svc := service_for_resource_type(r.type)) is not None
+            and svc.name_matches(r, text)]
 
 
 def sdk_helper(service: str, receiver: str, method: str) -> SdkHelper | None:

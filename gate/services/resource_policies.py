@@ -15,7 +15,7 @@ from gate.common.intrinsics import references, render
 from gate.model.iam import iam_match
 from gate.model.types import Resource
 from gate.services.base import ServiceContext
-from gate.services.registry import service_for_resource_type
+from gate.services.registry import resources_named
 
 # policy resource type -> (property listing the protected resources, write actions)
 _POLICIES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -52,12 +52,7 @@ def _protected(ctx: ServiceContext, value: Any) -> list[Resource]:
     for item in value if isinstance(value, list) else [value]:
         refs = [ctx.resources[logical] for logical, _attr in references(item) if logical in ctx.resources]
         text = render(item) if not refs else None
-        if text:
-            for res in ctx.resources.values():
-                svc = service_for_resource_type(res.type)
-                if svc is not None and svc.name_matches(res, text):
-                    refs.append(res)
-        out += refs
+        out += refs or (resources_named(ctx.resources.values(), text) if text else [])
     return out
 
 
