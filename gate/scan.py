@@ -21,6 +21,7 @@ from gate.common.errors import GateInputError
 from gate.common.progress import Progress
 from gate.findings.trace import build_findings
 from gate.inputs.detect import load_input
+from gate.inputs.serverless_vars import Options
 from gate.instrument.build import instrument, materialize
 from gate.instrument.types import InstrumentedApp
 from gate.model.build import build_app_model
@@ -147,22 +148,24 @@ def _issue_order(issue: dict[str, Any]) -> tuple[str, int, int, int, str]:
 def scan(path: Path, template: Path | None = None, policy: Policy | None = None, fail_on: str | None = None,
          baseline: set[str] | None = None, keep_workdir: bool = False,
          code_dirs: dict[str, Path] | None = None, cache: PysaCache | None = None,
-         progress: Progress | None = None) -> ScanResult:
+         progress: Progress | None = None, framework: Options | None = None) -> ScanResult:
     """Analyse an app. ``cache`` (off unless given) reuses Pysa results for an identical instrumented
-    tree; ``progress`` reports stages on a terminal."""
+    tree; ``progress`` reports stages on a terminal; ``framework`` holds the Serverless Framework's
+    ``--stage``/``--region``/``--param`` for a ``serverless.yml``."""
     with _without_cyclic_gc():
-        return _scan(path, template, policy, fail_on, baseline, keep_workdir, code_dirs, cache, progress)
+        return _scan(path, template, policy, fail_on, baseline, keep_workdir, code_dirs, cache, progress,
+                     framework)
 
 
 def _scan(path: Path, template: Path | None, policy: Policy | None, fail_on: str | None,
           baseline: set[str] | None, keep_workdir: bool, code_dirs: dict[str, Path] | None,
-          cache: PysaCache | None, progress: Progress | None) -> ScanResult:
+          cache: PysaCache | None, progress: Progress | None, framework: Options | None) -> ScanResult:
     progress = progress or Progress(enabled=False)
     policy = policy or default_policy()
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     progress.stage("loading templates")
-    stacks = load_input(path, template, code_dirs, cache)
+    stacks = load_input(path, template, code_dirs, cache, framework)
     model = build_app_model(stacks)
     policy = _with_declared_suppressions(policy, model)
     timings["load"] = time.monotonic() - t0

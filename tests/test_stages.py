@@ -59,6 +59,10 @@ def test_input_formats_are_tried_in_order(tmp_path):
     (tmp_path / "cdk.out").mkdir()
     (tmp_path / "cdk.out" / "manifest.json").write_text("{}")
     assert INPUT_FORMATS[2].locate(tmp_path) == tmp_path / "cdk.out"
+    assert INPUT_FORMATS[3].name == "serverless framework service" and INPUT_FORMATS[3].locate(APP) is None
+    (tmp_path / "serverless.yml").write_text("service: x\n")
+    assert INPUT_FORMATS[3].locate(tmp_path) == tmp_path / "serverless.yml"
+    assert INPUT_FORMATS[1].locate(tmp_path / "serverless.yml") is None  # not read as CloudFormation
 
 
 def test_model_has_triggers_entry_points_env_bindings_and_roles(staged):

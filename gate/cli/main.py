@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gate import __version__
 from gate.cli.common import EXIT_ERROR, EXIT_OK, add_cache_options, add_verdict_options, emit_report, gate_exit
@@ -30,9 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flowgate", description="Cross-service taint gate for Python Lambda apps.")
     p.add_argument("--version", action="version", version=version_text())
     sub = p.add_subparsers(dest="command", required=True, metavar="{scan,sam,cache,init,policy}")
-    s = sub.add_parser("scan", help="analyse a SAM/CloudFormation project, a template or a cdk.out assembly")
-    s.add_argument("path", nargs="?", default=".", help="project directory, template file or cdk.out")
-    s.add_argument("--template", type=Path, help="an explicit template file")
+    s = sub.add_parser("scan", help="analyse a SAM/CloudFormation project, a serverless.yml service, a template "
+                                    "or a cdk.out assembly")
+    s.add_argument("path", nargs="?", default=".", help="project directory, template file, serverless.yml or cdk.out")
+    s.add_argument("--template", type=Path, help="an explicit template file (or serverless.yml)")
+    s.add_argument("--stage", help="Serverless Framework: the stage (${opt:stage}, ${sls:stage}); default: "
+                                   "provider.stage, else dev")
+    s.add_argument("--region", help="Serverless Framework: the region (${opt:region}); default: provider.region")
+    s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="Serverless Framework: a ${param:KEY} value (repeatable)")
     s.add_argument("--format", choices=tuple(FORMATS), default="text")
     s.add_argument("--output", type=Path, help="write the report here instead of standard output")
     s.add_argument("--policy", type=Path,
@@ -184,6 +190,19 @@ def _policy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _framework_options(args: argparse.Namespace) -> Any:
+    from gate.common.errors import GateInputError
+    from gate.inputs.serverless_vars import Options
+
+    params = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise GateInputError(f"--param {item!r} is not KEY=VALUE")
+        params[key] = value
+    return Options(stage=args.stage, region=args.region, params=params)
+
+
 def _scan(args: argparse.Namespace) -> int:
     from gate.policy.load import find_policy
     from gate.scan import scan
@@ -199,7 +218,8 @@ def _scan(args: argparse.Namespace) -> int:
     from gate.common.progress import Progress
 
     result = scan(path, args.template, policy, args.fail_on, baseline, args.keep_workdir,
-                  cache=from_options(args.cache_dir, args.no_cache), progress=Progress())
+                  cache=from_options(args.cache_dir, args.no_cache), progress=Progress(),
+                  framework=_framework_options(args))
     if args.write_baseline:
         write_baseline(args.write_baseline, result.findings, result.model)
         if not args.quiet:

@@ -14,6 +14,7 @@ from typing import Any
 from gate.findings.types import Finding, Hop, Step
 from gate.instrument.types import InstrumentedApp
 from gate.model.types import AppModel
+from gate.plan.local_files import is_local_store, owner_of
 from gate.plan.types import ContentSite, Edge, WriteSite
 from gate.policy.rules import Rule
 from gate.policy.types import Policy
@@ -83,19 +84,27 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
     writer = store.sink_function
     store_conf = {c for fn, c, _how in store_site.buckets.get(bucket, []) if fn == writer} or {"unresolved"}
     out = []
+    local = is_local_store(bucket)
     for reader, conf, how in read_site.buckets.get(bucket, []):
         resolved = conf == "resolved" and store_conf == {"resolved"}
         service = store_site.api.service
-        hop = Hop(service, bucket, "object content", writer, reader, "resolved" if resolved else "unresolved",
-                  "object written and read back" if resolved else f"bucket of the read: {how}")
+        if local:  # the function's own local files (gate.plan.local_files)
+            hop = Hop("local-file", owner_of(bucket), "file written and read back", writer, reader,
+                      "resolved" if resolved else "unresolved",
+                      "same file written and read" if resolved else f"file of the read: {how}")
+        else:
+            hop = Hop(service, bucket, "object content", writer, reader, "resolved" if resolved else "unresolved",
+                      "object written and read back" if resolved else f"bucket of the read: {how}")
         steps = [st for st in store.steps if st.file is not None]  # not the generated store call
         if steps and steps[-1].kind == "write":
-            message = (f"writes the file that {store_site.api.label}(...) stores (line {store_site.line})"
+            message = (f"writes a local file (opened at line {store_site.line})" if local else
+                       f"writes the file that {store_site.api.label}(...) stores (line {store_site.line})"
                        if store_site.files else
                        f"{store_site.api.label}(...) stores the object's content")
             steps[-1] = replace(steps[-1], message=message)
         first = read.source
         steps.append(Step("trigger", first.file, first.line, first.column,
+                          f"{model.display_name(reader)} reads back a local file it writes ({how})" if local else
                           f"{model.display_name(reader)} reads the object's content from "
                           f"{service}:{model.display_name(bucket)} ({read_site.api.label})", reader))
         in_reader = True
@@ -251,6 +260,12 @@ def _walk(app: InstrumentedApp, models: dict[str, dict[str, Any]], here: tuple[s
             callee = (call.get("resolves_to") or ["?"])[0]
             pos = call.get("position") or {}
             model = models.get(callee)
+            stands_for = _opened_file(app, callee) if section == "sinks" else None
+            if stands_for is not None:  # a generated stand-in for the user's own open(): the sink is here
+                paths.append([*prefix, {"type": "sink", "callable": callable_name, "file": filename,
+                                        "line": pos.get("line", 0), "col": pos.get("start", 0),
+                                        "leaf": stands_for, "message": f"reaches {stands_for}"}])
+                continue
             if app.in_generated_module(callable_name):
                 step = {"type": "trigger", "callee": callee, "file": (model or {}).get("filename", "*"),
                         "callable_line": (model or {}).get("callable_line", 1), "callable": callable_name}
@@ -267,6 +282,12 @@ def _walk(app: InstrumentedApp, models: dict[str, dict[str, Any]], here: tuple[s
 
     follow(here[0], here[1], roots, [])
     return paths
+
+
+def _opened_file(app: InstrumentedApp, callee: str) -> str | None:
+    """``open`` when ``callee`` is a generated helper that stands for the user's ``open(path)``."""
+    generated = app.generated_callable(callee)
+    return "open" if generated is not None and generated.kind in ("content-read-file", "upload-open") else None
 
 
 def _matching_port(entries: list[dict[str, Any]], port: str) -> list[dict[str, Any]]:

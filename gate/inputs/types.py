@@ -26,7 +26,7 @@ class Stack:
     layer_dirs: dict[str, Path] = field(default_factory=dict)
     # The directory local paths may not leave (see gate.inputs.local_artifacts.project_root).
     project: Path | None = None
-    origin: str = "cloudformation"  # "sam" | "cloudformation" | "cdk"
+    origin: str = "cloudformation"  # "sam" | "cloudformation" | "cdk" | "serverless"
     # Nested stacks (SAM Application / CloudFormation Stack with a local template): the path of
     # nested resource logical IDs from the root ("" for a root stack), and each parameter the parent
     # passes in: name -> (parent stack name, the parent's value expression).
@@ -37,7 +37,11 @@ class Stack:
     api_events: list[tuple[str, str, str]] = field(default_factory=list)
     # Logical ID -> CDK construct path, from the flowgate CDK plugin's construct index (plain
     # ``python app.py`` synthesizes templates without ``aws:cdk:path`` metadata).
+    # (Serverless Framework stacks: logical ID -> the function's key in ``functions``.)
     construct_paths: dict[str, str] = field(default_factory=dict)
+    # Logical ID -> why outsiders may write to it, for what the input format itself knows is shared
+    # (a Serverless Framework ``existing: true`` bucket); the model adds it to ``AppModel.external``.
+    external: dict[str, str] = field(default_factory=dict)
 
     def construct_path(self, logical_id: str) -> str | None:
         if logical_id in self.construct_paths:

@@ -31,6 +31,7 @@ from gate.model.types import AppModel
 from gate.plan.argv_calls import ARGV_HELPERS
 from gate.plan.types import Plan
 from gate.policy.types import Policy
+from gate.services.registry import SERVICES
 
 DATA_DIR = Path(__file__).parents[1] / "pysa_data"
 
@@ -43,6 +44,9 @@ def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> In
     for path in sorted((DATA_DIR / "stubs").rglob("*.pyi")):
         app.files[app.stubs_dir / path.relative_to(DATA_DIR / "stubs")] = path.read_text(encoding="utf-8")
     app.helper_names.update(ARGV_HELPERS)
+    for service in SERVICES.values():  # a sink in an SDK helper is named as the SDK call it replaces
+        for (_receiver, method), helper in sorted(service.sdk_helpers.items()):
+            app.helper_names.setdefault(helper.name, f"{service.name}.{method}")
     for code_root in plan.roots:
         _copy_code_root(code_root, app)
     root, models_dir = app.root, app.models_dir

@@ -106,7 +106,9 @@ def _content_helpers(plan: Plan, app: InstrumentedApp) -> list[tuple[Owner, str]
                                f"    def writelines(self, data):\n{stores}\n\n"
                                f"    def __enter__(self):\n        return self\n\n"
                                f"    def __exit__(self, *args):\n        return None"))
-            out.append((owner, f"def {site.helper}(*args, **kwargs):\n    return {upload_class(site.id)}()"))
+            # open() itself stays a sink of the path (path traversal), reported at the user's open
+            out.append((owner, f"def {site.helper}(*args, **kwargs):\n    open(*args, **kwargs)\n"
+                               f"    return {upload_class(site.id)}()"))
     return out
 
 

@@ -33,7 +33,7 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         dest = pkg_dir / rel
         module = code_root.index.module(code_root.index.dotted_name(path))
         assert module is not None
-        edits = _import_edits(module, code_root) + _dict_get_edits(module)
+        edits = _import_edits(module, code_root) + _dict_get_edits(module) + _path_tail_edits(module)
         for v in code_root.validations.get(path, []):
             if v.trusted:  # rebind the checked name through a Sanitize model, in place
                 edits.append(Edit((v.name.lineno, v.name.col_offset),
@@ -54,6 +54,10 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         # Imports go last so that no user line moves; functions resolve them at call time.
         text += (f"\nimport {HOPS_MODULE} as {_HOPS_ALIAS}  # flowgate\n"
                  f"import {SDK_MODULE} as {_SDK_ALIAS}  # flowgate\n")
+        for name in _unimported_modules(module):
+            text += f"import {name}  # flowgate: used in this module but never imported\n"
+            app.warnings.append(f"{rel}: {name} is used but never imported (a NameError when that line runs); "
+                                f"analysed as the {name} module")
         app.files[dest] = text
         rel_key = str(dest.relative_to(app.root))
         app.file_map[rel_key] = path
@@ -100,6 +104,68 @@ def _import_edits(module: ModuleIndex, code_root: CodeRootPlan) -> list[Edit]:
                 names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
                 edits.append(_statement_edit(node, f"from {pkg}.{node.module} import {names}"))
     return edits
+
+
+def _path_tail_edits(module: ModuleIndex) -> list[Edit]:
+    """``os.path.split(p)[-1]`` (or ``[1]``) is ``os.path.basename(p)``; written so in the copy, the
+    path-traversal rule's ``basename`` sanitizer applies (Pysa does not tell a tuple's elements apart)."""
+    if "split" not in module.source:
+        return []
+    edits = []
+    for node in ast.walk(module.tree):
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call)
+                and _constant_index(node.slice) in (1, -1)):
+            continue
+        func = node.value.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "split" and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "path" and isinstance(func.value.value, ast.Name)
+                and func.value.value.id == "os" and "os" in module.imports):
+            continue
+        if len(node.value.args) != 1 or node.value.keywords or (node.end_lineno or node.lineno) != node.lineno:
+            continue
+        call_end = (node.value.end_lineno or node.value.lineno, node.value.end_col_offset or 0)
+        edits.append(Edit((func.lineno, func.col_offset), (func.end_lineno or func.lineno, func.end_col_offset or 0),
+                          "os.path.basename"))
+        edits.append(Edit(call_end, (node.end_lineno or node.lineno, node.end_col_offset or 0), ""))
+    return edits
+
+
+# Modules with taint sinks: code that uses one without importing it fails only when the line runs,
+# and is one import away from the flow; it is analysed as if it imported it (with a warning).
+_SINK_MODULES = frozenset({"os", "subprocess", "pickle", "marshal", "shelve", "yaml", "sqlite3", "requests",
+                           "urllib", "urllib3", "httpx", "jsonpickle", "dill", "shutil", "pymysql", "psycopg2"})
+
+
+def _unimported_modules(module: ModuleIndex) -> list[str]:
+    """Sink modules used as ``name.attr`` in ``module`` although nothing binds ``name`` there."""
+    used = {n.value.id for n in ast.walk(module.tree) if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name) and n.value.id in _SINK_MODULES}
+    if not used:
+        return []
+    bound: set[str] = set(module.imports)
+    for n in ast.walk(module.tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            bound.add(n.id)
+        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(n.name)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+        elif isinstance(n, ast.alias):
+            bound.add((n.asname or n.name).split(".")[0])
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            bound.add(n.name)
+        elif isinstance(n, ast.Global | ast.Nonlocal):
+            bound.update(n.names)
+    return sorted(used - bound)
+
+
+def _constant_index(node: ast.expr) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _constant_index(node.operand)
+        return -inner if inner is not None else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    return None
 
 
 def _dict_get_edits(module: ModuleIndex) -> list[Edit]:

@@ -76,6 +76,8 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
         written, invoked = direct_writes(ctx)
         for key, why in written.items():
             external.setdefault(key, why)
+        for logical, why in stack.external.items():
+            external.setdefault(f"{stack.name}/{logical}", why)
         entries.extend(invoked)
     # Events from resources outsiders can write to are attacker-controlled.
     for trig in triggers:

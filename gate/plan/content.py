@@ -1,7 +1,7 @@
 """Stored content: what one function stores into a resource reaches the functions that read it back.
 
 Followed for every service that declares a ``ContentSpec`` (``gate.services.base``); today that is
-S3 object content. Pysa follows calls, not storage, so a content flow is analysed as two legs in
+S3 object content; a function's local files (``gate.plan.local_files``) are joined the same way. Pysa follows calls, not storage, so a content flow is analysed as two legs in
 the same Pysa run and joined afterwards (``gate.findings``):
 
 * the *store leg*: an untrusted source reaches the content of a write to bucket B
@@ -25,6 +25,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from gate.model.types import AppModel
+from gate.plan.local_files import local_file_sites
 from gate.plan.reach import reached_by
 from gate.plan.targets import iam_check, names, target_resources
 from gate.plan.types import ContentPlan, ContentSite
@@ -83,7 +84,11 @@ def plan_content(model: AppModel, plan: Plan) -> ContentPlan:
         if dropped and s.role == "store":
             s.decisions.append(f"no function reads {', '.join(dropped)}: content not followed there")
         s.buckets = kept
-    return ContentPlan([s for s in sites if s.buckets and s.role != "upload-url"], buckets,
+    kept_sites = [s for s in sites if s.buckets and s.role != "upload-url"]
+    taken = {id(c) for s in kept_sites for c in s.files}
+    local = local_file_sites(plan, max((s.id for s in sites), default=0) + 1, taken)
+    local_buckets = sorted({b for s in local for b in s.buckets})
+    return ContentPlan(kept_sites + local, buckets + local_buckets,
                        {b: why for b, why in outside.items() if b in buckets})
 
 
