@@ -804,6 +804,57 @@ def _(d: Path) -> None:
 
 
 
+# --- Serverless Framework services (issue 19) -------------------------------------------------------
+
+SLS = """\
+service: shop
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  api:
+    handler: app.handler
+    events:
+      - httpApi: POST /orders
+"""
+
+
+@case("serverless-yaml-syntax", 2, err=("serverless.yml:3:1: does not parse",))
+def _(d: Path) -> None:
+    write(d / "serverless.yml", "service: shop\nprovider: [aws\n")
+
+
+@case("serverless-variable-names-nothing", 2,
+      err=("serverless.yml: provider.environment.TABLE: variable ${self:custom.table} names nothing",))
+def _(d: Path) -> None:
+    write(d / "serverless.yml", SLS.replace("  runtime: python3.12\n", "  runtime: python3.12\n  environment:\n"
+                                            "    TABLE: ${self:custom.table}\n"))
+    write(d / "app.py", VULNERABLE)
+
+
+@case("serverless-file-variable-outside-project", 2, err=("is outside the project directory",))
+def _(d: Path) -> None:
+    write(d / "serverless.yml", SLS + "custom:\n  x: ${file(../../etc/hosts):a}\n")
+    write(d / "app.py", VULNERABLE)
+
+
+@case("serverless-bad-param-option", 2, err=("--param 'stage' is not KEY=VALUE",), args=("--param", "stage"))
+def _(d: Path) -> None:
+    write(d / "serverless.yml", SLS)
+    write(d / "app.py", VULNERABLE)
+
+
+@case("serverless-handler-file-missing", 2, err=("handler",))
+def _(d: Path) -> None:
+    write(d / "serverless.yml", SLS)
+
+
+@case("serverless-vulnerable-blocks", 1, out=("HttpApi → api → os.system",))
+def _(d: Path) -> None:
+    write(d / "serverless.yml", SLS)
+    write(d / "app.py", VULNERABLE)
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 

@@ -146,29 +146,35 @@ def _findings_of_issue(model: AppModel, app: InstrumentedApp, issue: dict[str, A
 
 
 def _per_entry(model: AppModel, app: InstrumentedApp, finding: Finding, callable_name: str) -> list[Finding]:
-    """A handler several exposed functions share (same code and handler): one finding per function,
-    so that each is named and a suppression covers only the one it names."""
+    """A handler several exposed functions share (same code and handler): one finding per function
+    that makes the flow's first write (all of them when the flow has no hop), so that each is named
+    and a suppression covers only the one it names."""
     if finding.origin != "event" or finding.source_function is None:
         return [finding]
     entries = [k for k in _functions_of(app, callable_name) if model.entry_kinds(k)]
     if finding.source_function not in entries or len(entries) < 2:
         return [finding]
-    out = [finding]
-    for other in entries:
-        if other == finding.source_function:
-            continue
-        own = finding.source_function
-        in_source = True
-        steps = []
-        for st in finding.steps:
-            in_source = in_source and st.kind != "trigger"
-            steps.append(replace(st, function=other) if in_source and st.function == own else st)
-        hops = [replace(h, from_function=other) if i == 0 and h.from_function == own else h
-                for i, h in enumerate(finding.hops)]
-        sink_fn = other if not finding.hops and finding.sink_function == own else finding.sink_function
-        out.append(replace(finding, source_function=other, sink_function=sink_fn, steps=steps, hops=hops,
-                           notes=list(finding.notes)))
-    return out
+    first_hop = finding.hops[0] if finding.hops else None
+    writers = first_hop.writers if first_hop is not None else ()
+    named = [k for k in entries if not writers or k in writers]  # a role that may not write: no flow
+    if not named:
+        return [finding]
+    return [finding if k == finding.source_function else _as_entry(finding, k) for k in named]
+
+
+def _as_entry(finding: Finding, other: str) -> Finding:
+    """The same flow entered through another function that runs the same handler."""
+    own = finding.source_function
+    in_source = True
+    steps = []
+    for st in finding.steps:
+        in_source = in_source and st.kind != "trigger"
+        steps.append(replace(st, function=other) if in_source and st.function == own else st)
+    hops = [replace(h, from_function=other) if i == 0 and h.from_function == own else h
+            for i, h in enumerate(finding.hops)]
+    sink_fn = other if not finding.hops and finding.sink_function == own else finding.sink_function
+    return replace(finding, source_function=other, sink_function=sink_fn, steps=steps, hops=hops,
+                   notes=list(finding.notes))
 
 
 def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: list[dict[str, Any]],
@@ -199,7 +205,7 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
             to_fn = edge.trigger.function if edge else (targets[0] if targets else None)
             if prev_site is not None and edge is not None:
                 hops.append(Hop(prev_site.api.service, edge.trigger.source, prev_site.api.label, fn,
-                                edge.trigger.function, edge.confidence, edge.note))
+                                edge.trigger.function, edge.confidence, edge.note, edge.writers))
             fn = to_fn
             res_name = model.display_name(edge.trigger.source) if edge else "?"
             steps.append(Step("trigger", app.original(frame["file"]), frame["callable_line"], 0,

@@ -31,6 +31,9 @@ class Hop:
     to_function: str
     confidence: str
     note: str
+    # The functions whose run of the write fires this hop (empty: any function running the code);
+    # a function whose role may not make the write is not a writer.
+    writers: tuple[str, ...] = ()
 
     def label(self, model: AppModel) -> str:
         return f"{self.service}:{model.display_name(self.resource)}"

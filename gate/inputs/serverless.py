@@ -249,8 +249,10 @@ class _Service:
         logical_ids = {str(k): naming.function(str(k)) for k in functions}
         for key, spec in machines.items():
             if not isinstance(spec, dict) or not isinstance(spec.get("definition"), dict):
-                raise GateInputError("a state machine needs a definition", self.at(f"stepFunctions.stateMachines.{key}"))
-            logical = spec.get("id") or naming.state_machine(str(key), spec.get("name"))
+                raise GateInputError("a state machine needs a definition",
+                                     self.at(f"stepFunctions.stateMachines.{key}"))
+            custom = spec.get("id") or spec.get("name")
+            logical = naming.state_machine(str(key), custom if isinstance(custom, str) else None)
             definition = _local_functions(spec["definition"], logical_ids)
             props: dict[str, Any] = {"Definition": definition}
             if spec.get("name"):

@@ -125,6 +125,6 @@ def log_subscription(key: str, index: int) -> str:
     return f"{normalized(key)}LogsSubscriptionFilterCloudWatchLog{index}"
 
 
-def state_machine(key: str, name: str | None) -> str:
-    """The ``serverless-step-functions`` plugin's name for a state machine without an ``id``."""
-    return f"{alphanumeric(name or key)}StepFunctionsStateMachine"
+def state_machine(key: str, custom: str | None) -> str:
+    """The ``serverless-step-functions`` plugin's name: its ``id`` or ``name`` if given, normalized."""
+    return normalized(custom) if custom else f"{normalized(key)}StepFunctionsStateMachine"

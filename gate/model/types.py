@@ -121,7 +121,7 @@ class EntryPoint:
     from resources outsiders can write to (``ExternalResource``: public buckets, queues and topics
     whose resource policy admits other accounts, buckets the app hands out upload URLs for)."""
 
-    kind: str  # "Api" | "HttpApi" | "FunctionUrl" | "ExternalResource"
+    kind: str  # one of gate.policy.rules.ENTRY_KINDS: "Api", "HttpApi", "FunctionUrl", "ALB", ..., "ExternalResource"
     function: str
     via: str
 

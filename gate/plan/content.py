@@ -1,8 +1,9 @@
 """Stored content: what one function stores into a resource reaches the functions that read it back.
 
 Followed for every service that declares a ``ContentSpec`` (``gate.services.base``); today that is
-S3 object content; a function's local files (``gate.plan.local_files``) are joined the same way. Pysa follows calls, not storage, so a content flow is analysed as two legs in
-the same Pysa run and joined afterwards (``gate.findings``):
+S3 object content; a function's local files (``gate.plan.local_files``) are joined the same way.
+Pysa follows calls, not storage, so a content flow is analysed as two legs in the same Pysa run and
+joined afterwards (``gate.findings``):
 
 * the *store leg*: an untrusted source reaches the content of a write to bucket B
   (``put_object(Body=...)``, ``Object.put(Body=...)``, ``upload_fileobj(Fileobj)``, or

@@ -50,7 +50,8 @@ def local_file_sites(plan: Plan, first_id: int, taken: set[int]) -> list[Content
                     continue
                 writing = _writes(call)
                 runner_keys = reached_by(root, module, scope.name)
-                runners = [fn.key for fn in root.functions if fn.key in runner_keys] or [fn.key for fn in root.functions]
+                runners = ([fn.key for fn in root.functions if fn.key in runner_keys]
+                           or [fn.key for fn in root.functions])
                 exact = resolve_str(call.args[0], scope).exact() if call.args else None
                 how = f"path {exact!r}" if exact is not None else "the path is not known statically"
                 site = ContentSite(first_id + len(found), "store" if writing else "read", module, call, scope,

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
-# Entry-point kinds the app model knows (gate.services.entry_points, gate.services.resource_policies
-# and presigned upload URLs); ALB, AppSync and Cognito are accepted in policies ahead of their detection.
-ENTRY_KINDS = ("Api", "HttpApi", "FunctionUrl", "ExternalResource", "ALB", "AppSync", "Cognito")
+# Entry-point kinds the app model knows (gate.services.entry_points, gate.services.resource_policies,
+# gate.services.direct_integrations and presigned upload URLs).
+ENTRY_KINDS = ("Api", "HttpApi", "FunctionUrl", "ExternalResource", "ALB", "AppSync", "Cognito", "WebSocket",
+               "IoT", "CloudWatchLogs")
 SOURCE_KINDS = {
     **{k: f"Entry{k}" for k in ENTRY_KINDS},
     "s3-listing": "CloudStorageListing",

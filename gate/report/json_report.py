@@ -39,6 +39,9 @@ def render_json(result: ScanResult, base: Path) -> str:
             "baselined": f.baselined,
             "source_function": logical_id(f.source_function),
             "sink_function": logical_id(f.sink_function),
+            # what the user calls them: a CDK construct path, a Serverless Framework function key
+            "source_name": model.display_name(f.source_function) if f.source_function else None,
+            "sink_name": model.display_name(f.sink_function) if f.sink_function else None,
             "sink": {"callable": f.sink_callable, "file": rel(f.sink.file, base), "line": f.sink.line},
             "chain": chain(f, model, base),
             "hops": [h.to_dict() for h in f.hops],

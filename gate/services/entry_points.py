@@ -1,4 +1,7 @@
-"""Untrusted entry points: API Gateway REST and HTTP APIs, and Lambda function URLs.
+"""Untrusted entry points: API Gateway REST, HTTP and WebSocket APIs, Lambda function URLs,
+Application Load Balancer target groups, Cognito user pool triggers, AppSync Lambda data sources,
+IoT topic rules and CloudWatch Logs subscription filters (log lines carry what functions log,
+request data included).
 
 SAM ``Api``/``HttpApi`` function events arrive as ``Stack.api_events`` (see ``gate.load``).
 
@@ -20,6 +23,11 @@ _KINDS = {
     "AWS::ApiGatewayV2::Api": "HttpApi",
     "AWS::ApiGatewayV2::Integration": "HttpApi",
     "AWS::Lambda::Url": "FunctionUrl",
+    "AWS::ElasticLoadBalancingV2::TargetGroup": "ALB",
+    "AWS::Cognito::UserPool": "Cognito",
+    "AWS::AppSync::DataSource": "AppSync",
+    "AWS::IoT::TopicRule": "IoT",
+    "AWS::Logs::SubscriptionFilter": "CloudWatchLogs",
 }
 
 
@@ -32,8 +40,13 @@ def entry_points(ctx: ServiceContext) -> list[EntryPoint]:
         if kind == "FunctionUrl":
             fn = ctx.function_of(res.properties.get("TargetFunctionArn"))
             targets = [fn] if fn else []
+        elif (kind == "ALB" and str(res.properties.get("TargetType", "")).lower() != "lambda"
+              or kind == "AppSync" and res.properties.get("Type") != "AWS_LAMBDA"):
+            continue
         else:
             targets = _referenced_functions(ctx, res.properties)
+        if kind == "HttpApi" and _websocket(ctx, res.properties):
+            kind = "WebSocket"
         for fn in targets:
             key = ctx.functions[fn].key
             found.setdefault((kind, key), EntryPoint(kind, key, res.logical_id))
@@ -42,6 +55,17 @@ def entry_points(ctx: ServiceContext) -> list[EntryPoint]:
             key = ctx.functions[fn].key
             found.setdefault((kind, key), EntryPoint(kind, key, api))
     return list(found.values())
+
+
+def _websocket(ctx: ServiceContext, props: dict[str, Any]) -> bool:
+    """A V2 API (or an integration of one) whose protocol is WEBSOCKET."""
+    if str(props.get("ProtocolType", "")).upper() == "WEBSOCKET":
+        return True
+    for logical, _attr in references(props.get("ApiId")):
+        api = ctx.resources.get(logical)
+        if api is not None and str(api.properties.get("ProtocolType", "")).upper() == "WEBSOCKET":
+            return True
+    return False
 
 
 def _referenced_functions(ctx: ServiceContext, value: Any) -> list[str]:
