@@ -68,6 +68,16 @@ def safe() -> ScanResult:
 
 
 @pytest.fixture(scope="session")
+def sls_vulnerable() -> ScanResult:
+    return scan(SAMPLES / "sls-vulnerable")
+
+
+@pytest.fixture(scope="session")
+def sls_safe() -> ScanResult:
+    return scan(SAMPLES / "sls-safe")
+
+
+@pytest.fixture(scope="session")
 def cases() -> ScanResult:
     return scan(FIXTURES / "cases")
 
@@ -101,7 +111,7 @@ def content() -> ScanResult:
 
 E2E_MODULES = {"test_cache", "test_cases", "test_cdk", "test_content", "test_corpus", "test_html", "test_inputs",
                "test_sam", "test_samples", "test_scope"}
-SCANNED_APPS = {"vulnerable", "safe", "cases", "cfn", "cdkout", "hops", "content", "policy_app_default",
+SCANNED_APPS = {"vulnerable", "safe", "sls_vulnerable", "sls_safe", "cases", "cfn", "cdkout", "hops", "content", "policy_app_default",
                 "policy_app_custom"}
 
 

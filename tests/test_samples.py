@@ -112,3 +112,38 @@ def test_cli_text_report_names_each_hop():
            "src/reports/app.py:12" in proc.stdout
     assert "Trigger graph:" in proc.stdout and "s3:UploadBucket -> ThumbnailFunction" in proc.stdout
     assert "edge -> UploadBucket -> ThumbnailFunction [resolved" in proc.stdout
+
+
+# --- the Serverless Framework samples (issue 19) --------------------------------------------------
+
+def test_sls_vulnerable_sample_blocks_on_both_chains(sls_vulnerable):
+    assert flows(sls_vulnerable) == {
+        ("code-injection", "SubmitOrderLambdaFunction", (("sqs", "OrdersQueue"), ("s3", "S3BucketInvoicesdevdocuments")),
+         "RenderInvoiceLambdaFunction", "subprocess.run", "invoices.py", 9),
+        ("ssrf", "SubmitOrderLambdaFunction", (("sqs", "OrdersQueue"), ("dynamodb", "OrdersTable")),
+         "NotifyCustomerLambdaFunction", "urllib.request.urlopen", "notify.py", 9),
+    }
+    assert all(f.blocking and f.confidence == "high" for f in sls_vulnerable.findings)
+    assert sls_vulnerable.model.display_name(sls_vulnerable.findings[0].source_function) == "submitOrder"
+    # the schedule-triggered report shells out too, but nothing untrusted starts it
+    nightly = sls_vulnerable.model.functions["invoices/NightlyReportLambdaFunction"]
+    assert sls_vulnerable.model.entry_kinds(nightly.key) == []
+
+
+def test_sls_safe_twin_has_the_same_edges_and_no_flow(sls_vulnerable, sls_safe):
+    assert sls_safe.findings == []
+
+    def edges(result):
+        return sorted((w.file.name, w.line, tuple(e.trigger.function.split("/")[1] for e in w.edges))
+                      for w in result.plan.writes)
+
+    assert edges(sls_safe) == edges(sls_vulnerable)
+    assert len([w for w in sls_safe.plan.writes if w.edges]) == 3
+
+
+def test_sls_sample_gates_from_the_command_line():
+    proc = _flowgate("scan", str(SAMPLES / "sls-vulnerable"), "-q")
+    assert proc.returncode == 1, proc.stderr
+    assert "Api → submitOrder → sqs:OrdersQueue → processOrder" in proc.stdout
+    proc = _flowgate("scan", str(SAMPLES / "sls-safe"), "-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
