@@ -34,7 +34,7 @@ from gate.policy.types import Policy
 from gate.pysa.components import SHARED, Results, SplitCopy, copy_texts, partition, split_copy
 from gate.pysa.driver import run_pysa
 from gate.report.types import ScanResult
-from gate.verdict.triage import triage
+from gate.verdict.triage import triage, unknown_suppression_targets
 
 
 def _scratch_parent() -> str | None:
@@ -168,6 +168,9 @@ def _scan(path: Path, template: Path | None, policy: Policy | None, fail_on: str
     stacks = load_input(path, template, code_dirs, cache, framework)
     model = build_app_model(stacks)
     policy = _with_declared_suppressions(policy, model)
+    unknown = unknown_suppression_targets(policy, model)
+    if unknown:
+        raise GateInputError("; ".join(unknown), policy.origin)
     timings["load"] = time.monotonic() - t0
     t1 = time.monotonic()
     progress.stage(f"planning {len(model.functions)} function(s)")

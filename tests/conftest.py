@@ -111,8 +111,8 @@ def content() -> ScanResult:
 
 E2E_MODULES = {"test_cache", "test_cases", "test_cdk", "test_content", "test_corpus", "test_html", "test_inputs",
                "test_sam", "test_samples", "test_scope"}
-SCANNED_APPS = {"vulnerable", "safe", "sls_vulnerable", "sls_safe", "cases", "cfn", "cdkout", "hops", "content", "policy_app_default",
-                "policy_app_custom"}
+SCANNED_APPS = {"vulnerable", "safe", "sls_vulnerable", "sls_safe", "cases", "cfn", "cdkout", "hops", "content",
+                "policy_app_default", "policy_app_custom"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

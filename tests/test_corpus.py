@@ -855,6 +855,23 @@ def _(d: Path) -> None:
     write(d / "app.py", VULNERABLE)
 
 
+@case("suppression-names-no-function", 2, err=("no function of this app has the function 'Fnn' (did you mean "
+                                                "'Fn'?)",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+    write(d / "flowgate.yml", "version: 1\nsuppressions:\n  - {rule: code-injection, function: Fnn, "
+                              "reason: echo of a fixed string}\n")
+
+
+@case("suppression-matching-nothing-warns", 1, out=("suppression ssrf in Fn matched no flow",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+    write(d / "flowgate.yml", "version: 1\nsuppressions:\n  - {rule: ssrf, function: Fn, "
+                              "reason: no request is made here}\n")
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 

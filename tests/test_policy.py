@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, flows
+from conftest import FIXTURES, SAMPLES, flows
 
 from gate.cli import main as cli
 from gate.policy.load import (
@@ -60,6 +60,8 @@ def test_schema_is_valid_and_exported(capsys):
     ("version: 1\nrules:\n  - {name: x, severity: low, sources: [HttpApi], sinks: [nowhere]}\n",
      "$.rules[0].sinks[0]"),
     ("version: 2\n", "$.version"),
+    ("version: 1\nsuppressions:\n  - {rule: code-injektion, function: F, reason: long enough reason}\n",
+     "$.suppressions[0].rule"),
     ("version: 1\ncolour: blue\n", "$"),
 ])
 def test_invalid_policy_names_the_json_path(capsys, tmp_path, text, path):
@@ -67,6 +69,31 @@ def test_invalid_policy_names_the_json_path(capsys, tmp_path, text, path):
     assert cli.main(["policy", "check", str(policy)]) == 2
     err = capsys.readouterr().err
     assert f"invalid policy at {path}:" in err and str(policy) in err
+
+
+def test_a_suppression_of_an_unknown_rule_says_which_it_meant(capsys, tmp_path):
+    policy = _write(tmp_path, "version: 1\nsuppressions:\n  - {rule: code-injektion, function: F, "
+                              "reason: long enough reason}\n")
+    assert cli.main(["policy", "check", str(policy)]) == 2
+    assert "no rule named 'code-injektion' (did you mean 'code-injection'?)" in capsys.readouterr().err
+
+
+def test_suppressions_that_name_no_function_are_errors_and_unmatched_ones_warnings():
+    from gate.inputs.detect import load_input
+    from gate.model.build import build_app_model
+    from gate.verdict.triage import unknown_suppression_targets
+
+    model = build_app_model(load_input(SAMPLES / "sam-vulnerable"))
+    policy = default_policy()
+    policy.suppressions = [Suppression("code-injection", "a typo in the function", function="ThumbnailFuncton"),
+                           Suppression("code-injection", "a typo in the path", construct_path="Shop/Rendr"),
+                           Suppression("ssrf", "an existing function", function="ThumbnailFunction")]
+    assert unknown_suppression_targets(policy, model) == [
+        "suppression code-injection in ThumbnailFuncton: no function of this app has the function "
+        "'ThumbnailFuncton' (did you mean 'ThumbnailFunction'?)",
+        "suppression code-injection in Shop/Rendr: no function of this app has the construct_path 'Shop/Rendr'"]
+    warnings = triage([], model, policy)
+    assert warnings[-1] == "suppression ssrf in ThumbnailFunction matched no flow; remove it if the flow is gone"
 
 
 def test_invalid_policy_blocks_a_scan(capsys, tmp_path):

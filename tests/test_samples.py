@@ -118,7 +118,8 @@ def test_cli_text_report_names_each_hop():
 
 def test_sls_vulnerable_sample_blocks_on_both_chains(sls_vulnerable):
     assert flows(sls_vulnerable) == {
-        ("code-injection", "SubmitOrderLambdaFunction", (("sqs", "OrdersQueue"), ("s3", "S3BucketInvoicesdevdocuments")),
+        ("code-injection", "SubmitOrderLambdaFunction",
+         (("sqs", "OrdersQueue"), ("s3", "S3BucketInvoicesdevdocuments")),
          "RenderInvoiceLambdaFunction", "subprocess.run", "invoices.py", 9),
         ("ssrf", "SubmitOrderLambdaFunction", (("sqs", "OrdersQueue"), ("dynamodb", "OrdersTable")),
          "NotifyCustomerLambdaFunction", "urllib.request.urlopen", "notify.py", 9),

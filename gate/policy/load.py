@@ -8,6 +8,7 @@ with the JSON path of the offending value, and ends the scan with exit code 2.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 from pathlib import Path
@@ -139,7 +140,13 @@ def compile_policy(data: dict[str, Any], origin: str) -> Policy:
                           tuple(dict.fromkeys(sink_names[n] for n in r["sinks"])),
                           r["severity"], r.get("cwe", ""), r.get("help", ""), tuple(r.get("sanitizers", []))))
     suppressions = []
+    rule_names = [r["name"] for r in data.get("rules", [])]
     for i, s in enumerate(data.get("suppressions", [])):
+        if s["rule"] not in rule_names:
+            close = difflib.get_close_matches(s["rule"], rule_names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (rules: {', '.join(rule_names)})"
+            raise GateInputError(f"invalid policy at $.suppressions[{i}].rule: no rule named {s['rule']!r}{hint}",
+                                 origin)
         expires = None
         if "expires" in s:
             try:
@@ -170,9 +177,10 @@ extends: default
 # Lowest severity that blocks: low | medium | high | critical. `flowgate scan --fail-on` overrides it.
 block_at: high
 
-# Rules with the name of a default rule replace it. Sources: Api, HttpApi, FunctionUrl, ALB, AppSync,
-# Cognito, s3-listing, exception-text, or a custom source. Sinks: code-execution, sql-query,
-# nosql-filter, request-url, file-path, deserialization, http-response, a custom sink, or a callable
+# Rules with the name of a default rule replace it. Sources: Api, HttpApi, FunctionUrl, WebSocket, ALB,
+# AppSync, Cognito, IoT, CloudWatchLogs, ExternalResource, s3-listing, exception-text, or a custom
+# source. Sinks: code-execution, sql-query, nosql-filter, request-url, file-path, deserialization,
+# http-response, a custom sink, or a callable
 # with its dangerous parameter such as db.run_query(sql). A rule's own sanitizers clean its sinks only.
 rules: []
 #  - name: information-leakage

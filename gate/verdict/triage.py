@@ -8,6 +8,7 @@ policy or baseline without running Pysa again.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 
 from gate.findings.types import Finding
 from gate.model.types import AppModel
@@ -24,6 +25,22 @@ def assign_fingerprints(findings: list[Finding], model: AppModel) -> None:
         n = seen.get(base, 0) + 1
         seen[base] = n
         f.fingerprint = base if n == 1 else f"{base}#{n}"
+
+
+def unknown_suppression_targets(policy: Policy, model: AppModel) -> list[str]:
+    """Suppressions whose ``function``/``construct_path`` names no function of the app (a typo would
+    otherwise suppress nothing and say nothing): one message each, with the closest name."""
+    known = sorted({i for key in model.functions for i in _function_ids(model, key)})
+    out = []
+    for s in policy.suppressions:
+        who = s.function if s.function is not None else s.construct_path
+        if who is None or who in known:
+            continue
+        close = difflib.get_close_matches(who, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        field = "function" if s.function is not None else "construct_path"
+        out.append(f"suppression {s.describe()}: no function of this app has the {field} {who!r}{hint}")
+    return out
 
 
 def _function_ids(model: AppModel, key: str | None) -> set[str]:
@@ -67,10 +84,12 @@ def triage(findings: list[Finding], model: AppModel, policy: Policy, fail_on: st
     warnings: list[str] = []
     assign_fingerprints(findings, model)
     expired_seen: set[Suppression] = set()
+    matched: set[int] = set()
     for f in findings:
-        for s in policy.suppressions:
+        for i, s in enumerate(policy.suppressions):
             if not _matches(s, f, model):
                 continue
+            matched.add(i)
             if s.expires is not None and s.expires < today:
                 f.notes.append(f"suppression expired on {s.expires.isoformat()}: {s.reason}")
                 if s not in expired_seen:
@@ -82,4 +101,7 @@ def triage(findings: list[Finding], model: AppModel, policy: Policy, fail_on: st
             break
         f.baselined = baseline is not None and f.fingerprint in baseline
         f.blocking = at_least(f.severity, threshold) and f.suppressed_by is None and not f.baselined
+    for i, s in enumerate(policy.suppressions):
+        if i not in matched:
+            warnings.append(f"suppression {s.describe()} matched no flow; remove it if the flow is gone")
     return warnings
