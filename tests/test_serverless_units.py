@@ -78,6 +78,14 @@ def test_deploy_time_sources_are_unknown_and_cloudformation_is_left_alone(tmp_pa
     assert any("file(./values.js) is code the gate does not run" in w for w in warnings)
 
 
+def test_a_file_that_is_not_here_is_unknown(tmp_path):
+    out, warnings = resolve(tmp_path, {"custom": {"token": "${file(./secrets.json):TOKEN}",
+                                                  "fallback": "${file(./secrets.json):TOKEN, 'none'}"}})
+    assert out["custom"]["token"] == Unknown("${file(./secrets.json):TOKEN}")
+    assert out["custom"]["fallback"] == Unknown("${file(./secrets.json):TOKEN}")  # the file may exist at deploy
+    assert warnings[0].endswith("file(./secrets.json) does not exist here; its values are treated as unknown")
+
+
 def test_file_variables_are_local_and_resolved_in_the_service(tmp_path):
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "dev.yml").write_text("stream: ${self:service}-events\nlimits:\n  retries: 2\n")
@@ -92,7 +100,6 @@ def test_file_variables_are_local_and_resolved_in_the_service(tmp_path):
     ({"custom": {"a": "${self:custom.nope}"}}, "names nothing"),
     ({"custom": {"a": "${self:custom.b}", "b": "${self:custom.a}"}}, "variable cycle"),
     ({"custom": {"a": "${file(../outside.yml):x}"}}, "outside the project directory"),
-    ({"custom": {"a": "${file(./absent.yml):x}"}}, "not found"),
     ({"custom": {"a": "x ${self:custom.o} y", "o": {"k": 1}}}, "resolves to an object inside a string"),
 ])
 def test_variables_that_cannot_resolve_are_located_errors(tmp_path, config, message):
@@ -216,3 +223,47 @@ def test_bad_configurations_are_located_errors(tmp_path, text, message):
         load_serverless(tmp_path / "serverless.yml", Options(env={}))
     assert message in err.value.message, err.value
     assert "serverless.yml" in str(err.value.where)
+
+
+def test_lift_constructs_and_short_events(tmp_path):
+    (tmp_path / "serverless.yml").write_text(textwrap.dedent("""\
+        service: lifted
+        provider: {name: aws, runtime: python3.12}
+        plugins: [serverless-lift]
+        constructs:
+          jobs:
+            type: queue
+            worker:
+              handler: worker.consume
+          uploads:
+            type: storage
+          landing:
+            type: static-website
+        functions:
+          producer:
+            handler: api.produce
+            environment:
+              QUEUE_URL: ${construct:jobs.queueUrl}
+              BUCKET: ${construct:uploads.bucketName}
+            events:
+              - alexaSkill
+        """))
+    (stack,) = load_serverless(tmp_path / "serverless.yml", Options(env={}))
+    resources = stack.template["Resources"]
+    assert resources["JobsQueue"]["Type"] == "AWS::SQS::Queue"
+    assert resources["UploadsBucket"]["Type"] == "AWS::S3::Bucket"
+    worker = resources["JobsWorkerLambdaFunction"]["Properties"]
+    assert worker["Handler"] == "worker.consume" and stack.construct_paths["JobsWorkerLambdaFunction"] == "jobsWorker"
+    mapping = resources["JobsWorkerEventSourceMappingSQSJobsQueue"]["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
+    env = resources["ProducerLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert env == {"QUEUE_URL": {"Ref": "JobsQueue"}, "BUCKET": {"Ref": "UploadsBucket"}}
+    actions = [a for s in resources["IamRoleLambdaExecution"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"] for a in s["Action"]]
+    assert "sqs:SendMessage" in actions and "s3:PutObject" in actions  # what Lift grants every function
+    assert ("ProducerLambdaFunction", "ExternalResource", "alexaSkill event") in stack.api_events
+    assert any("'static-website' is not modelled" in w for w in stack.warnings)
+    model = build_app_model([stack])
+    assert {(t.service, t.source.split("/")[1], t.function.split("/")[1]) for t in model.triggers
+            if t.service != "lambda"} == {
+        ("sqs", "JobsQueue", "JobsWorkerLambdaFunction")}

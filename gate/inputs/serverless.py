@@ -15,6 +15,7 @@ without Node.js, and the rest of the pipeline reads the result as it reads a SAM
 * events compile as the Framework compiles them (``gate.inputs.serverless_events``);
 * ``resources.Resources``/``Outputs``/``Conditions`` are merged over the generated resources the
   way the Framework merges them (deep, so a ``resources`` entry may extend a generated bucket);
+* the ``serverless-lift`` plugin's queue and storage constructs (``gate.inputs.serverless_lift``);
 * the ``serverless-step-functions`` plugin's state machines become ``AWS::StepFunctions::StateMachine``
   with function keys in ``Fn::GetAtt``/``Ref`` turned into the functions' logical IDs, and their
   ``http`` events into API Gateway ``StartExecution`` integrations.
@@ -35,6 +36,7 @@ from gate.common.errors import GateInputError
 from gate.inputs import serverless_naming as naming
 from gate.inputs.local_artifacts import Artifacts, inside, project_root
 from gate.inputs.serverless_events import Compiled, arn_of, compile_events
+from gate.inputs.serverless_lift import lift_functions, lift_resources
 from gate.inputs.serverless_vars import Options, Resolver, Unknown
 from gate.inputs.types import Stack
 from gate.inputs.validate import validate_template
@@ -99,6 +101,7 @@ class _Service:
         self.layer_dirs: dict[str, Path] = {}
         self.names: dict[str, str] = {}
         self.unknowns: dict[str, str] = {}
+        self.lift: dict[str, Any] = {}
 
     def at(self, where: str) -> str:
         return f"{self.path}: {where}"
@@ -114,13 +117,16 @@ class _Service:
             functions = merged
         if not isinstance(functions, dict):
             raise GateInputError("functions is not a mapping", self.at("functions"))
-        role = self._provider_role()
+        self.lift, lift_statements, lift_warnings = lift_resources(self.config)
+        self.out.warnings.extend(f"{self.at(w)}" for w in lift_warnings)
+        functions = {**functions, **lift_functions(self.config)}
+        role = self._provider_role(lift_statements)
         for key, spec in functions.items():
             self._function(str(key), spec, role)
         self._step_functions(functions)
 
     # -- IAM --------------------------------------------------------------------------------------
-    def _provider_role(self) -> Any:
+    def _provider_role(self, granted: list[dict[str, Any]]) -> Any:
         iam = self.provider.get("iam") if isinstance(self.provider.get("iam"), dict) else {}
         role = iam.get("role", self.provider.get("role"))
         if isinstance(role, (str, dict)) and not (isinstance(role, dict) and ("statements" in role
@@ -129,6 +135,8 @@ class _Service:
         settings = role if isinstance(role, dict) else {}
         statements = settings.get("statements", self.provider.get("iamRoleStatements")) or []
         managed = settings.get("managedPolicies", self.provider.get("iamManagedPolicies")) or []
+        if isinstance(statements, list):
+            statements = [*statements, *granted]  # what serverless-lift grants every function
         self._role(naming.ROLE, statements, managed, "provider.iam.role.statements")
         return arn_of(naming.ROLE)
 
@@ -164,6 +172,13 @@ class _Service:
             if not isinstance(handler, str) or not handler:
                 raise GateInputError("function has no handler", self.at(f"{where}.handler"))
             props["Handler"] = handler
+            if handler == "wsgi_handler.handler" and "serverless-wsgi" in self.plugins:
+                wsgi = (self.config.get("custom") or {}).get("wsgi") or {}
+                app = wsgi.get("app") if isinstance(wsgi, dict) else None
+                self.out.warnings.append(
+                    f"{self.at(where)}: the serverless-wsgi plugin writes wsgi_handler.py when it packages the "
+                    f"service; the WSGI application it serves ({app or 'custom.wsgi.app'}) is not analysed as an "
+                    "entry (WSGI request data is not modelled)")
             props["Runtime"] = spec.get("runtime") or self.provider.get("runtime") or _DEFAULT_RUNTIME
             self.code_dirs[logical] = self._code_dir(key, spec, where)
         environment = {**_mapping_or_empty(self.provider.get("environment")),
@@ -279,6 +294,8 @@ class _Service:
     # -- the template -----------------------------------------------------------------------------
     def template(self) -> dict[str, Any]:
         resources = self.out.resources
+        for logical, res in self.lift.items():
+            resources.setdefault(logical, res)
         extra = self.config.get("resources")
         sections: dict[str, dict[str, Any]] = {"Outputs": {}, "Conditions": {}, "Parameters": {}, "Mappings": {}}
         for part in extra if isinstance(extra, list) else [extra] if extra is not None else []:

@@ -54,6 +54,8 @@ def compile_events(out: Compiled, key: str, events: Any, function_name: str, whe
     counters: dict[str, int] = {}
     for i, event in enumerate(events):
         at = f"{where}.events[{i}]"
+        if isinstance(event, str) and event:
+            event = {event: None}  # the short form of an event without settings (`- alexaSkill`)
         if not isinstance(event, dict) or len(event) != 1:
             raise GateInputError("an event is a mapping with one key (its kind)", at)
         kind, spec = next(iter(event.items()))

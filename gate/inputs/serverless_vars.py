@@ -7,7 +7,8 @@ its role allows. Sources the gate can know from the checkout and the command lin
 (``self``, ``opt``, ``sls``, ``env``, ``param``, ``file(...)`` of local YAML/JSON, ``aws:region``,
 ``strToBool``), with nested variables and fallbacks. Sources only a deploy can know (``ssm``,
 ``cf``, ``s3``, ``sls:instanceId``, a ``file()`` of JavaScript, a plugin's source) become
-``Unknown``: the compiler turns each into a template parameter without a default, which every later
+``Unknown`` (so does a ``file()`` that does not exist inside the project: often a secrets file the
+pipeline writes): the compiler turns each into a template parameter without a default, which every later
 stage already treats as "could be anything" (never pruned as certain, never silently guessed).
 ``${aws:accountId}`` is CloudFormation's ``AWS::AccountId``, exactly as deployed.
 
@@ -28,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from gate.common.errors import GateInputError
-from gate.inputs.local_artifacts import Artifacts
+from gate.inputs.local_artifacts import Artifacts, inside
+from gate.inputs.serverless_lift import construct_value
 
 _SOURCE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(\(([^()]*)\))?(?::(.*))?\s*$", re.S)
-_KNOWN_OFFLINE = {"self", "opt", "sls", "env", "param", "file", "aws", "strToBool"}
+_KNOWN_OFFLINE = {"self", "opt", "sls", "env", "param", "file", "aws", "strToBool", "construct"}
 _DEPLOY_TIME = {"ssm", "cf", "s3", "sm", "secretsmanager", "terraform", "vault", "doppler"}
 _CODE_FILES = (".js", ".cjs", ".mjs", ".ts")
 MAX_DEPTH = 40
@@ -172,6 +174,13 @@ class Resolver:
             if address == "region":
                 return self.region(depth)
             raise _NotFound
+        if source == "construct":  # serverless-lift
+            value = construct_value(self.config, address)
+            if value is None:
+                self.warnings.append(f"{self._at(where)}: ${{construct:{address}}} is not a modelled construct "
+                                     "output; treated as unknown")
+                return Unknown("${" + text + "}")
+            return value
         if source == "strToBool":
             return str(arg).strip().strip("'\"").lower() in ("true", "1")
         if source == "file":
@@ -229,6 +238,12 @@ class Resolver:
             self.warnings.append(f"{self._at(where)}: file({name}) is code the gate does not run; its value is "
                                  "treated as unknown")
             return Unknown(f"${{file({name})}}")
+        candidate = (self.path.parent / name).resolve()
+        if not candidate.exists() and inside(self.artifacts.project, candidate):
+            # Often a secrets file the pipeline writes before deploying (and .gitignore keeps out).
+            self.warnings.append(f"{self._at(where)}: file({name}) does not exist here; its values are treated "
+                                 "as unknown")
+            return Unknown(f"${{file({name}):{address}}}")
         path, document = self.artifacts.local_document(name, self.path.parent, self._at(where), "variable file")
         node: Any = document
         for key in (k for k in address.split(".") if k):
