@@ -96,6 +96,7 @@ def check(build_dir: Path, args: argparse.Namespace) -> int:
         result = scan(template, policy=policy, fail_on=args.fail_on, baseline=baseline,
                       code_dirs=source_code_dirs(build_dir), cache=from_options(args.cache_dir, args.no_cache),
                       progress=Progress())
+        result.source_root = args.source_root
         emit_report(result, project, args.format, args.output, args.explain, quiet=args.quiet)
     except Exception:  # fail closed: whatever stopped the analysis, this build must not deploy
         _block(build_dir, "the application could not be analysed")

@@ -28,7 +28,9 @@ if ! command -v npm >/dev/null 2>&1; then
     exit 1
   fi
 fi
-if [ ! -x node_modules/.bin/cdk ]; then
+if [ ! -x node_modules/.bin/cdk ] || [ ! -e node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ]; then
   npm ci --no-audit --no-fund --silent
 fi
+# npm does not run the package's own postinstall (chmod u+x) by default: the SARIF validator the tests run
+chmod u+x node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 node_modules/.bin/cdk --version

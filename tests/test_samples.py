@@ -81,9 +81,12 @@ def test_cli_sarif_exit_codes_and_untouched_tree(tmp_path):
                                             "from": "OrdersApiFunction", "to": "ThumbnailFunction",
                                             "confidence": "resolved"}
     loc = s3["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"] == "src/thumbnail/app.py" and loc["region"]["startLine"] == 7
+    # relative to the repository root (the checkout's git top level), as code scanning resolves them
+    assert loc["artifactLocation"] == {"uri": "samples/sam-vulnerable/src/thumbnail/app.py", "uriBaseId": "SRCROOT"}
+    assert loc["region"]["startLine"] == 7
     steps = s3["codeFlows"][0]["threadFlows"][0]["locations"]
-    assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "src/orders/app.py"
+    first = steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"]
+    assert first == "samples/sam-vulnerable/src/orders/app.py"
     assert steps[-1]["location"]["physicalLocation"]["region"]["startLine"] == 7
     leak = next(r for r in results if r["ruleId"] == "FG-INFORMATION-LEAKAGE")
     assert leak["level"] == "warning"

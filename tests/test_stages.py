@@ -176,7 +176,8 @@ def test_every_report_format_renders_a_result(staged, fmt):
         assert result["ruleId"] == "FG-CODE-INJECTION" and result["properties"]["policyRule"] == "code-injection"
         rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "FG-CODE-INJECTION")
         assert rule["helpUri"].endswith("/docs/rules/FG-CODE-INJECTION.md") and rule["name"] == "CodeInjection"
-        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/thumbnail/app.py"
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+            "samples/sam-vulnerable/src/thumbnail/app.py")
     else:
         doc = json.loads(text)
         assert doc["summary"]["blocking"] == 1 and doc["findings"][0]["chain"] == chain

@@ -32,6 +32,9 @@ def add_verdict_options(p: argparse.ArgumentParser) -> None:
                    help="lowest severity that blocks (overrides block_at); 'never' reports without blocking")
     p.add_argument("--soft-fail", action="store_true",
                    help="warn-only rollout: report blocking flows but exit 0 for them (input errors still exit 2)")
+    p.add_argument("--source-root", type=Path, metavar="DIR",
+                   help="SARIF paths are relative to this directory (default: the git top level, else the "
+                        "working directory)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print only the blocking flows (one line each) and the summary; --output still gets all")
 

@@ -225,6 +225,7 @@ def _scan(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"flowgate: baseline of {len(result.findings)} flow(s) written to {args.write_baseline}",
                   file=sys.stderr)
+    result.source_root = args.source_root
     emit_report(result, base, args.format, args.output, args.explain, quiet=args.quiet)
     if result.workdir:
         print(f"flowgate: instrumented copy kept in {result.workdir}", file=sys.stderr)

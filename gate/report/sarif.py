@@ -1,5 +1,7 @@
 """SARIF 2.1.0: one result per flow; the sink is the primary location; codeFlows carry the trace
-from the entry handler across each service hop to the sink."""
+from the entry handler across each service hop to the sink. Artifact URIs are relative to the
+repository root (``ScanResult.source_root``, else the git top level, else the working directory)
+under ``uriBaseId`` SRCROOT, percent-encoded."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from gate import __version__
 from gate.findings.types import Finding, Step
 from gate.model.types import logical_id
 from gate.policy.rules import DOCS_URL
+from gate.report.paths import repo_root, sarif_uri
 from gate.report.text import chain
 from gate.report.types import ScanResult
 
@@ -20,17 +23,12 @@ _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 _SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0"}
 
 
-def _uri(path: Path | None, base: Path) -> dict[str, Any]:
-    if path is None:
-        return {"uri": "unknown"}
-    try:
-        return {"uri": path.relative_to(base).as_posix(), "uriBaseId": "SRCROOT"}
-    except ValueError:
-        return {"uri": path.as_uri()}
+def _uri(path: Path | None, root: Path) -> dict[str, Any]:
+    return {"uri": "unknown"} if path is None else sarif_uri(path, root)
 
 
-def _location(step: Step, base: Path, message: str | None = None) -> dict[str, Any]:
-    loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": _uri(step.file, base),
+def _location(step: Step, root: Path, message: str | None = None) -> dict[str, Any]:
+    loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": _uri(step.file, root),
                                                 "region": {"startLine": max(step.line, 1),
                                                            "startColumn": max(step.column, 1)}}}
     if message:
@@ -38,21 +36,21 @@ def _location(step: Step, base: Path, message: str | None = None) -> dict[str, A
     return loc
 
 
-def _result(f: Finding, result: ScanResult, base: Path) -> dict[str, Any]:
+def _result(f: Finding, result: ScanResult, root: Path, base: Path) -> dict[str, Any]:
     model = result.model
     level = "error" if f.blocking else ("warning" if _LEVEL[f.severity] == "error" else _LEVEL[f.severity])
     flow_locations = []
     for s in f.steps:
         fn = model.display_name(s.function) if s.function else None
         text = f"{s.message} [{fn}]" if fn else s.message
-        flow_locations.append({"location": _location(s, base, text),
+        flow_locations.append({"location": _location(s, root, text),
                                "kinds": [{"source": "source", "sink": "sink", "write": "call",
                                           "trigger": "enter", "call": "call"}[s.kind]]})
     return {
         "ruleId": f.rule.id,
         "level": level,
         "message": {"text": f"{f.rule.title}: {chain(f, model, base)}"},
-        "locations": [_location(f.sink, base)],
+        "locations": [_location(f.sink, root)],
         "codeFlows": [{"message": {"text": chain(f, model, base)},
                        "threadFlows": [{"locations": flow_locations}]}],
         "partialFingerprints": {"flowgate/v1": f.fingerprint},
@@ -80,6 +78,7 @@ def _pascal(title: str) -> str:
 
 def render_sarif(result: ScanResult, base: Path) -> str:
     assert result.policy is not None
+    root = (result.source_root or repo_root(base)).resolve()
     rules = [{"id": r.id, "name": _pascal(r.title), "shortDescription": {"text": r.title},
               "fullDescription": {"text": r.help}, "help": {"text": f"{r.help} See {r.docs}."},
               "helpUri": DOCS_URL + r.docs,
@@ -92,8 +91,8 @@ def render_sarif(result: ScanResult, base: Path) -> str:
         "runs": [{
             "tool": {"driver": {"name": "flowgate", "version": __version__, "informationUri":
                                 "https://github.com/serverless-flowgate", "rules": rules}},
-            "originalUriBaseIds": {"SRCROOT": {"uri": base.resolve().as_uri() + "/"}},
-            "results": [_result(f, result, base) for f in result.findings],
+            "originalUriBaseIds": {"SRCROOT": {"uri": root.as_uri() + "/"}},
+            "results": [_result(f, result, root, base) for f in result.findings],
             "invocations": [{"executionSuccessful": not result.incomplete,
                              "toolExecutionNotifications": [
                                  *({"level": "error", "message": {"text": f"not analysed: {p}"}}

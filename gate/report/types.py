@@ -23,6 +23,8 @@ class ScanResult:
     policy: Policy | None = None
     triage_warnings: list[str] = field(default_factory=list)
     baseline_used: bool = False
+    # Where SARIF paths are relative to (``--source-root``); None: the git top level, else the cwd.
+    source_root: Path | None = None
 
     @property
     def blocking(self) -> list[Finding]:
