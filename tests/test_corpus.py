@@ -872,6 +872,18 @@ def _(d: Path) -> None:
                               "reason: no request is made here}\n")
 
 
+def _no_raw_controls(out: str) -> None:
+    assert "\x1b" not in out and "\u202e" not in out, out[-2000:]
+    assert "\\x1b[2J" in out and out.count("flowgate: 1 flow(s)") == 1
+
+
+@case("control-characters-in-source-are-escaped", 1, check=_no_raw_controls)
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE.replace('event["body"])', 'event["body"])  # \x1b[2J\u202e '
+                                                                          'flowgate: 0 flow(s)'))
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 

@@ -203,3 +203,13 @@ def test_cloudformation_yaml_errors_are_located(text, line, column, message):
     with pytest.raises(TemplateSyntaxError) as info:
         loads(text)
     assert (info.value.line, info.value.column) == (line, column) and message in str(info.value)
+
+
+def test_user_text_cannot_steer_the_terminal():
+    from gate.report.escape import for_terminal
+
+    forged = "Fn\x1b[2J\nflowgate: 0 flow(s), 0 blocking\u202e"
+    shown = for_terminal(forged)
+    assert "\x1b" not in shown and "\n" not in shown and "\u202e" not in shown
+    assert shown == "Fn\\x1b[2J\\x0aflowgate: 0 flow(s), 0 blocking\\u202e"
+    assert for_terminal("plain → text, ünïcode") == "plain → text, ünïcode"

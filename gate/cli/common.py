@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from gate.common.errors import GateInputError
 from gate.policy.rules import THRESHOLDS
+from gate.report.escape import for_terminal
 from gate.report.registry import render_report
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def gate_exit(result: ScanResult, allow_incomplete: bool, soft_fail: bool = Fals
                    else "the gate blocks (exit 2); --allow-incomplete accepts this")
         print(f"flowgate: incomplete: {len(result.incomplete)} problem(s), {verdict}:", file=sys.stderr)
         for problem in result.incomplete:
-            print(f"flowgate:   not analysed: {problem}", file=sys.stderr)
+            print(for_terminal(f"flowgate:   not analysed: {problem}"), file=sys.stderr)
     if result.blocking and soft_fail:
         print(f"flowgate: --soft-fail: {len(result.blocking)} blocking flow(s) reported, not blocking",
               file=sys.stderr)
@@ -62,9 +63,10 @@ def emit_report(result: ScanResult, base: Path, fmt: str, output: Path | None, e
                 quiet: bool = False) -> None:
     """Render ``result`` as ``fmt`` to ``output`` (a one-line summary then goes to stderr) or stdout."""
     if quiet and fmt == "text" and output is None:  # the blocking flows, one line each, and the summary
+        from gate.report.escape import for_terminal
         from gate.report.text import chain, summary_line
 
-        lines = [f"BLOCK {f.rule.title}: {chain(f, result.model, base)}" for f in result.blocking]
+        lines = [for_terminal(f"BLOCK {f.rule.title}: {chain(f, result.model, base)}") for f in result.blocking]
         sys.stdout.write("".join(line + "\n" for line in [*lines, summary_line(result)]))
         return
     colour = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from gate import __version__
 from gate.cli.common import EXIT_ERROR, EXIT_OK, add_cache_options, add_verdict_options, emit_report, gate_exit
 from gate.common.errors import GateInputError
+from gate.report.escape import for_terminal
 from gate.report.registry import FORMATS
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def _guarded(command: str, run: Callable[[], int]) -> int:
     except SystemExit as exc:  # argparse inside a sub-command
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_ERROR
     except GateInputError as exc:
-        print(f"flowgate: error: {exc}", file=sys.stderr)
+        print(for_terminal(f"flowgate: error: {exc}"), file=sys.stderr)
         if command in ("scan", "sam"):
             print("flowgate: the application could not be analysed; the gate blocks (exit 2)", file=sys.stderr)
         return EXIT_ERROR
@@ -140,8 +141,8 @@ def _guarded(command: str, run: Callable[[], int]) -> int:
     except Exception as exc:  # fail closed, never a traceback for the user
         if os.environ.get("FLOWGATE_DEBUG"):
             raise
-        print(f"flowgate: internal error: {type(exc).__name__}: {exc} (set FLOWGATE_DEBUG=1 for details); "
-              "the gate blocks (exit 2)", file=sys.stderr)
+        print(for_terminal(f"flowgate: internal error: {type(exc).__name__}: {exc} (set FLOWGATE_DEBUG=1 for "
+                           "details); the gate blocks (exit 2)"), file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -10,6 +10,7 @@ from gate.model.build import CDK_INTERNAL
 from gate.model.types import AppModel
 from gate.plan.scope import OUT_OF_SCOPE
 from gate.policy.rules import SEVERITIES
+from gate.report.escape import for_terminal
 from gate.report.paths import rel
 from gate.report.snippets import line_of
 from gate.report.types import ScanResult
@@ -44,8 +45,10 @@ def chain(f: Finding, model: AppModel, base: Path) -> str:
 
 
 def render_text(result: ScanResult, base: Path, colour: bool = False, explain: bool = False) -> str:
+    """The text report; every line passes ``for_terminal`` before colour codes are added."""
     model = result.model
     out: list[str] = []
+    coloured: set[int] = set()  # indexes of lines already escaped and coloured
     if explain:
         out += explain_lines(result, base)
     for sev in reversed(SEVERITIES):
@@ -53,6 +56,8 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
         if not group:
             continue
         head = f"{sev.upper()} ({len(group)})"
+        if colour:
+            coloured.add(len(out))
         out.append((_COLOURS[sev] + head + _RESET) if colour else head)
         for f in group:
             tag = "BLOCK" if f.blocking else ("suppressed" if f.suppressed_by else (
@@ -68,8 +73,11 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
                 fn = f" [{model.display_name(s.function)}]" if s.function else ""
                 out.append(f"      {s.kind:<7} {rel(s.file, base)}:{s.line}{fn}  {s.message}")
                 code = line_of(s.file, s.line)
-                if code:
-                    out.append(f"              {(_DIM + code + _RESET) if colour else code}")
+                if code and colour:
+                    coloured.add(len(out))
+                    out.append(f"              {_DIM + for_terminal(code) + _RESET}")
+                elif code:
+                    out.append(f"              {code}")
             for note in f.notes:
                 out.append(f"      note    {note}")
             if f.blocking:
@@ -81,7 +89,7 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
     for w in result.warnings:
         out.append(f"warning: {w}")
     out.append(summary_line(result))
-    return "\n".join(out) + "\n"
+    return "\n".join(line if i in coloured else for_terminal(line) for i, line in enumerate(out)) + "\n"
 
 
 def summary_line(result: ScanResult) -> str:
@@ -104,7 +112,7 @@ def summary_line(result: ScanResult) -> str:
         summary += f", {len(scoped_out)} out of scope (no untrusted input reaches them)"
     if result.incomplete:
         summary += f"; INCOMPLETE: {len(result.incomplete)} not analysed"
-    return summary
+    return for_terminal(summary)
 
 
 def explain_lines(result: ScanResult, base: Path) -> list[str]:
