@@ -21,10 +21,13 @@ SAMPLES = ROOT / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def flows(result: ScanResult) -> set[tuple]:
-    """Each finding as (category, source fn, ((service, resource), ...), sink fn, sink callable, file, line)."""
+def flows(result: ScanResult, latent: bool = False) -> set[tuple]:
+    """Each finding as (category, source fn, ((service, resource), ...), sink fn, sink callable, file, line):
+    the flows as deployed, or (``latent``) those through a write a role denies."""
     out = set()
     for f in result.findings:
+        if bool(f.latent) != latent:
+            continue
         out.add((
             f.rule.category,
             f.source_function.split("/", 1)[1] if f.source_function else None,

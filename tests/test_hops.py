@@ -73,9 +73,16 @@ def test_negative_twins_have_no_flow(hops, negative):
     assert by_sink_function(hops, negative) == []
 
 
-@pytest.mark.parametrize("writer", ["SnsMissWriter", "JobsMissWriter", "IamMissingWriter", "IamDeniedWriter"])
-def test_pruned_writers_have_no_flow(hops, writer):
+@pytest.mark.parametrize("writer", ["SnsMissWriter", "JobsMissWriter"])
+def test_filtered_writers_have_no_flow(hops, writer):
     assert by_source_function(hops, writer) == []
+
+
+@pytest.mark.parametrize("writer", ["IamMissingWriter", "IamDeniedWriter"])
+def test_writers_their_role_denies_have_latent_flows_only(hops, writer):
+    found = by_source_function(hops, writer)
+    assert found and all(f.latent.startswith("latent: would reach ") and not f.blocking for f in found)
+    assert all(f"{writer}'s role were allowed sqs:SendMessage" in f.latent for f in found)
 
 
 def test_unknown_filter_values_keep_the_edge_at_low_confidence(hops):

@@ -113,11 +113,14 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
             steps.append(Step(st.kind, st.file, st.line, st.column, st.message, reader if in_reader else st.function))
         hops = [*store.hops, hop, *read.hops]
         low = any(h.confidence != "resolved" for h in hops)
+        needs = [h.would_need for h in hops if h.would_need]
+        latent = f"latent: would reach {read.sink_callable} if {' and '.join(needs)}" if needs else ""
         out.append(Finding(rule, rule.severity, "low" if low else "high",
                            store.source_function, read.sink_function if read.hops else reader,
                            read.sink_callable, steps, hops,
-                           notes=[f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"],
-                           sink_scope=read.sink_scope, origin=store.origin))
+                           notes=[*([latent] if latent else []),
+                                  *(f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved")],
+                           sink_scope=read.sink_scope, origin=store.origin, latent=latent))
     return out
 
 
@@ -155,7 +158,7 @@ def _per_entry(model: AppModel, app: InstrumentedApp, finding: Finding, callable
     if finding.source_function not in entries or len(entries) < 2:
         return [finding]
     first_hop = finding.hops[0] if finding.hops else None
-    writers = first_hop.writers if first_hop is not None else ()
+    writers = (first_hop.writers or first_hop.denied) if first_hop is not None else ()
     named = [k for k in entries if not writers or k in writers]  # a role that may not write: no flow
     if not named:
         return [finding]
@@ -205,7 +208,8 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
             to_fn = edge.trigger.function if edge else (targets[0] if targets else None)
             if prev_site is not None and edge is not None:
                 hops.append(Hop(prev_site.api.service, edge.trigger.source, prev_site.api.label, fn,
-                                edge.trigger.function, edge.confidence, edge.note, edge.writers))
+                                edge.trigger.function, edge.confidence, edge.note, edge.writers, edge.denied,
+                                edge.would_need if edge.latent else ""))
             fn = to_fn
             res_name = model.display_name(edge.trigger.source) if edge else "?"
             steps.append(Step("trigger", app.original(frame["file"]), frame["callable_line"], 0,
@@ -221,9 +225,13 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else app.user_name(leaf)
     low = any(h.confidence != "resolved" for h in hops)
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
+    needs = [h.would_need for h in hops if h.would_need]
+    latent = (f"latent: would reach {sink_callable} if {' and '.join(needs)}" if needs else "")
+    if latent:
+        notes.insert(0, latent)
     return Finding(rule, rule.severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,
-                   notes=notes, sink_scope=app.user_name(raw[-1].get("callable", "?")), content_read=content_read,
-                   content_store=content_store,
+                   notes=notes, latent=latent, sink_scope=app.user_name(raw[-1].get("callable", "?")),
+                   content_read=content_read, content_store=content_store,
                    origin=_leaf_origin(app, first.get("leaf")) if first["type"] == "source" else "event")
 
 

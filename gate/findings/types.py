@@ -34,6 +34,8 @@ class Hop:
     # The functions whose run of the write fires this hop (empty: any function running the code);
     # a function whose role may not make the write is not a writer.
     writers: tuple[str, ...] = ()
+    denied: tuple[str, ...] = ()  # a latent hop: the functions that would make it if allowed
+    would_need: str = ""
 
     def label(self, model: AppModel) -> str:
         return f"{self.service}:{model.display_name(self.resource)}"
@@ -68,6 +70,9 @@ class Finding:
     # "exception-text". Reports name the entry by it.
     origin: str = "event"
     other_paths: int = 0  # further chains from the same entry to the same sink (loops, fan-out)
+    # A flow through a write the role may not make: reported, never blocking ("latent: would
+    # reach os.system if F's role were allowed sqs:SendMessage on Q").
+    latent: str = ""
 
     @property
     def sink(self) -> Step:

@@ -16,6 +16,7 @@ from gate.pyast.zipped import has_directory, is_archive
 from gate.services.base import ServiceContext, branches
 from gate.services.direct_integrations import direct_writes
 from gate.services.entry_points import entry_points
+from gate.services.outside_invokers import outside_invocations
 from gate.services.registry import SERVICES, service_for_resource_type
 from gate.services.resource_policies import external_resources
 
@@ -76,6 +77,7 @@ def build_app_model(stacks: list[Stack]) -> AppModel:
         written, invoked = direct_writes(ctx)
         for key, why in written.items():
             external.setdefault(key, why)
+        entries.extend(outside_invocations(ctx))
         for logical, why in stack.external.items():
             external.setdefault(f"{stack.name}/{logical}", why)
         entries.extend(invoked)

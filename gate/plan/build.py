@@ -114,6 +114,7 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
     service = SERVICES[site.api.service]
     candidates = model.resources_of_types(service.resource_types)
     seen: dict[tuple[str, str], Edge] = {}
+    latent: dict[tuple[str, str], Edge] = {}  # denied by every role that runs the write
     by_outcome: dict[str, list[str]] = {}
     iam: dict[tuple[str, str, str], list[str]] = {}  # (resource, verdict, why) -> functions
     runners = [fn for fn in root.functions if fn.key in site.reached_by] or root.functions
@@ -131,8 +132,6 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
             allowed, why = iam_check(model, fn, service, site, res)
             if allowed != "allow":
                 iam.setdefault((res.logical_id, allowed, why), []).append(fn.logical_id)
-            if allowed == "deny":
-                continue
             for trig in triggers:
                 if not service.event_fires(site.api, trig):
                     site.decisions.append(f"{_name(trig)}: {site.api.event} is not one of {list(trig.events)}; "
@@ -144,20 +143,32 @@ def _resolve_edges(model: AppModel, root: CodeRootPlan, site: WriteSite) -> None
                     continue
                 confidence = "resolved" if resolved and verdict == "yes" else "unresolved"
                 reason = note if verdict != "yes" else ("target resolved" if resolved else how)
+                if allowed == "deny":  # the write fails: an edge only if the role were allowed it
+                    was = latent.get((trig.source, trig.function))
+                    need = (f"{model.display_name(fn.key)}'s role were allowed {site.api.action} on "
+                            f"{model.display_name(res.key)}")
+                    latent[(trig.source, trig.function)] = Edge(
+                        trig, confidence, reason, (), tuple(dict.fromkeys([*(was.denied if was else ()), fn.key])),
+                        was.would_need if was else need)
+                    continue
                 prev = seen.get((trig.source, trig.function))
                 writers = tuple(dict.fromkeys([*(prev.writers if prev else ()), fn.key]))
                 if prev is None or (prev.confidence == "unresolved" and confidence == "resolved"):
                     seen[(trig.source, trig.function)] = Edge(trig, confidence, reason, writers)
                 else:
                     seen[(trig.source, trig.function)] = Edge(prev.trigger, prev.confidence, prev.note, writers)
-    site.edges = list(seen.values())
+    site.edges = list(seen.values()) + [e for k, e in latent.items() if k not in seen]
     outcomes = [f"when run as {names(fns)}: target {site.target_sym.describe()} -> {how}"
                 for how, fns in by_outcome.items()]
     outcomes += [f"IAM: {res} {'pruned' if verdict == 'deny' else 'kept, permissions not fully known'} "
                  f"when run as {names(fns)}: {why}" for (res, verdict, why), fns in iam.items()]
     site.decisions = outcomes + list(dict.fromkeys(site.decisions))
     for edge in site.edges:
-        site.decisions.append(f"edge -> {_name(edge.trigger)} [{edge.confidence}: {edge.note}]")
+        if edge.latent:
+            site.decisions.append(f"latent edge -> {_name(edge.trigger)} (analysed, never blocking: only if "
+                                  f"{edge.would_need})")
+        else:
+            site.decisions.append(f"edge -> {_name(edge.trigger)} [{edge.confidence}: {edge.note}]")
 
 
 def _name(trig: Trigger) -> str:

@@ -21,6 +21,14 @@ class Edge:
     confidence: str  # "resolved" | "unresolved"
     note: str
     writers: tuple[str, ...] = ()  # keys of the functions whose run of this code fires the edge
+    # A latent edge (no writer): the functions whose run would fire it if their role allowed the
+    # write, and what it would take ("the role of F were allowed sqs:SendMessage on Q").
+    denied: tuple[str, ...] = ()
+    would_need: str = ""
+
+    @property
+    def latent(self) -> bool:
+        return not self.writers and bool(self.denied)
 
 
 @dataclass

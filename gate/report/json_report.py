@@ -37,6 +37,7 @@ def render_json(result: ScanResult, base: Path) -> str:
                             "expires": f.suppressed_by.expires and f.suppressed_by.expires.isoformat()}
                            if f.suppressed_by else None),
             "baselined": f.baselined,
+            "latent": f.latent or None,
             "source_function": logical_id(f.source_function),
             "sink_function": logical_id(f.sink_function),
             # what the user calls them: a CDK construct path, a Serverless Framework function key

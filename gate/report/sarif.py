@@ -39,6 +39,8 @@ def _location(step: Step, root: Path, message: str | None = None) -> dict[str, A
 def _result(f: Finding, result: ScanResult, root: Path, base: Path) -> dict[str, Any]:
     model = result.model
     level = "error" if f.blocking else ("warning" if _LEVEL[f.severity] == "error" else _LEVEL[f.severity])
+    if f.latent:
+        level = "note"  # the role may not make a write on the way: not exploitable as deployed
     flow_locations = []
     for s in f.steps:
         fn = model.display_name(s.function) if s.function else None
@@ -65,6 +67,7 @@ def _result(f: Finding, result: ScanResult, root: Path, base: Path) -> dict[str,
             "severity": f.severity,
             "confidence": f.confidence,
             "blocking": f.blocking,
+            **({"latent": f.latent} if f.latent else {}),
             "hops": [{k: v for k, v in h.to_dict().items() if k != "note"} for h in f.hops],
             "sinkCallable": f.sink_callable,
         },

@@ -61,7 +61,7 @@ def render_text(result: ScanResult, base: Path, colour: bool = False, explain: b
         out.append((_COLOURS[sev] + head + _RESET) if colour else head)
         for f in group:
             tag = "BLOCK" if f.blocking else ("suppressed" if f.suppressed_by else (
-                "baseline" if f.baselined else "warn"))
+                "baseline" if f.baselined else "latent" if f.latent else "warn"))
             conf = "" if f.confidence == "high" else " [lower confidence]"
             cwe = f" ({f.rule.cwe})" if f.rule.cwe else ""
             out.append(f"  [{tag}] {f.rule.title}{cwe} {f.rule.id}{conf}")
@@ -100,6 +100,8 @@ def summary_line(result: ScanResult) -> str:
     quiet = [f"{len(result.suppressed)} suppressed"] if result.suppressed else []
     baselined = [f for f in result.findings if f.baselined]
     quiet += [f"{len(baselined)} in baseline"] if baselined else []
+    latent = [f for f in result.findings if f.latent and not f.suppressed_by and not f.baselined]
+    quiet += [f"{len(latent)} latent (a role denies a write on the way)"] if latent else []
     summary = (f"flowgate: {len(result.findings)} flow(s), {len(result.blocking)} blocking"
                + "".join(f", {q}" for q in quiet) + "; "
                f"{len(fns)} Python function(s) analysed, {len(result.plan.writes)} SDK write(s) instrumented")

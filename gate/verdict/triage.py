@@ -100,7 +100,8 @@ def triage(findings: list[Finding], model: AppModel, policy: Policy, fail_on: st
             f.suppressed_by = s
             break
         f.baselined = baseline is not None and f.fingerprint in baseline
-        f.blocking = at_least(f.severity, threshold) and f.suppressed_by is None and not f.baselined
+        f.blocking = (at_least(f.severity, threshold) and f.suppressed_by is None and not f.baselined
+                      and not f.latent)
     for i, s in enumerate(policy.suppressions):
         if i not in matched:
             warnings.append(f"suppression {s.describe()} matched no flow; remove it if the flow is gone")
