@@ -151,3 +151,9 @@ def test_sls_sample_gates_from_the_command_line():
     assert "Api → submitOrder → sqs:OrdersQueue → processOrder" in proc.stdout
     proc = _flowgate("scan", str(SAMPLES / "sls-safe"), "-q")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # --stage prod: the stage is in the bucket's name; config/prod.yml does not exist, so the region
+    # and the report's schedule are unknown (warnings), never an error and never a guess
+    proc = _flowgate("scan", str(SAMPLES / "sls-vulnerable"), "--stage", "prod", "--param", "unused=1")
+    assert proc.returncode == 1, proc.stderr
+    assert "s3:S3BucketInvoicesproddocuments → renderInvoice" in proc.stdout
+    assert proc.stdout.count("file(./config/prod.yml) does not exist here") == 1

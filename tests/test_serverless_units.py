@@ -84,6 +84,8 @@ def test_a_file_that_is_not_here_is_unknown(tmp_path):
     assert out["custom"]["token"] == Unknown("${file(./secrets.json):TOKEN}")
     assert out["custom"]["fallback"] == Unknown("${file(./secrets.json):TOKEN}")  # the file may exist at deploy
     assert warnings[0].endswith("file(./secrets.json) does not exist here; its values are treated as unknown")
+    below, _ = resolve(tmp_path, {"custom": {"all": "${file(./absent.yml)}", "one": "${self:custom.all.region}"}})
+    assert below["custom"]["one"] == Unknown("${self:custom.all.region}")  # not an error: unknown below unknown
 
 
 def test_file_variables_are_local_and_resolved_in_the_service(tmp_path):
@@ -267,3 +269,24 @@ def test_lift_constructs_and_short_events(tmp_path):
     assert {(t.service, t.source.split("/")[1], t.function.split("/")[1]) for t in model.triggers
             if t.service != "lambda"} == {
         ("sqs", "JobsQueue", "JobsWorkerLambdaFunction")}
+
+
+def test_event_settings_known_only_at_deploy_time(tmp_path):
+    (tmp_path / "serverless.yml").write_text(textwrap.dedent("""\
+        service: late
+        provider: {name: aws, runtime: python3.12}
+        functions:
+          f:
+            handler: app.handler
+            url: ${ssm:/late/url-enabled}
+            events:
+              - schedule: ${ssm:/late/rate}
+              - http: ${ssm:/late/route}
+        """))
+    (stack,) = load_serverless(tmp_path / "serverless.yml", Options(env={}))
+    rule = stack.template["Resources"]["FEventsRuleSchedule1"]["Properties"]
+    ref = rule["ScheduleExpression"]["Ref"]  # an unknown rate, still a schedule
+    assert stack.template["Parameters"][ref]["Description"].startswith("${ssm:/late/rate}")
+    assert ("FLambdaFunction", "ExternalResource", "http event") in stack.api_events
+    assert any("the http event's settings are known only at deploy time" in w for w in stack.warnings)
+    assert stack.template["Resources"]["FLambdaFunctionUrl"]["Type"] == "AWS::Lambda::Url"  # may be enabled

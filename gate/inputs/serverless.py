@@ -74,7 +74,8 @@ def load_serverless(path: Path, options: Options | None = None) -> list[Stack]:
     validate_template(template, path)
     return [Stack(service, template, path, path.parent, compiler.code_dirs, layer_dirs=compiler.layer_dirs,
                   project=project, origin="serverless",
-                  warnings=[*resolver.warnings, *compiler.out.warnings], api_events=compiler.out.api_events,
+                  warnings=list(dict.fromkeys([*resolver.warnings, *compiler.out.warnings])),
+                  api_events=compiler.out.api_events,
                   construct_paths=compiler.names, external=compiler.out.external)]
 
 
@@ -193,7 +194,7 @@ class _Service:
         if isinstance(layers, list):
             props["Layers"] = layers
         self.out.add(logical, "AWS::Lambda::Function", props)
-        url = spec.get("url")
+        url = spec.get("url", spec.get("functionUrl"))
         if url:
             auth = url.get("authorizer") if isinstance(url, dict) else None
             self.out.add(naming.function_url(key), "AWS::Lambda::Url", {

@@ -17,6 +17,7 @@ from typing import Any
 
 from gate.common.errors import GateInputError
 from gate.inputs import serverless_naming as naming
+from gate.inputs.serverless_vars import Unknown
 
 # Events from brokers and devices the service does not own: their producers are not in the template.
 _OUTSIDE_PRODUCERS = {"kafka", "msk", "activemq", "rabbitmq", "alexaSkill", "alexaSmartHome", "cloudFront",
@@ -63,7 +64,12 @@ def compile_events(out: Compiled, key: str, events: Any, function_name: str, whe
         index = counters[kind]
         compiler = _COMPILERS.get(kind)
         if compiler is not None:
-            compiler(out, key, fn, spec, index, f"{at}.{kind}", function_name)
+            try:
+                compiler(out, key, fn, spec, index, f"{at}.{kind}", function_name)
+            except _UnknownSettings:
+                out.warnings.append(f"{at}: the {kind} event's settings are known only at deploy time; {key} is "
+                                    "treated as reachable from outside (an untrusted entry)")
+                out.api_events.append((fn, "ExternalResource", f"{kind} event"))
         elif kind in _OUTSIDE_PRODUCERS:
             out.api_events.append((fn, "ExternalResource", f"{kind} event"))
         else:
@@ -75,9 +81,15 @@ def compile_events(out: Compiled, key: str, events: Any, function_name: str, whe
 def _mapping(spec: Any, at: str, shorthand: str | None = None) -> dict[str, Any]:
     if isinstance(spec, dict):
         return spec
-    if shorthand is not None and isinstance(spec, str):
+    if shorthand is not None and isinstance(spec, str | Unknown):
         return {shorthand: spec}
+    if isinstance(spec, Unknown):
+        raise _UnknownSettings
     raise GateInputError("event settings are not a mapping", at)
+
+
+class _UnknownSettings(Exception):
+    """An event whose settings only the deploy knows (a ``${ssm:...}`` value)."""
 
 
 def _http(out: Compiled, key: str, fn: str, spec: Any, index: int, at: str, _name: str) -> None:

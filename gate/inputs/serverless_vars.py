@@ -204,6 +204,9 @@ class Resolver:
             node: Any = self.config
             for i, key in enumerate(keys):
                 node = self._shallow(node, ".".join(keys[:i]), depth)
+                if isinstance(node, Unknown):  # below a value only the deploy knows: unknown too
+                    node = Unknown(f"${{self:{address}}}")
+                    break
                 if isinstance(node, dict) and key in node:
                     node = node[key]
                 elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
