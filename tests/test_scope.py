@@ -63,3 +63,32 @@ def test_unreachable_roots_are_left_out_and_sources_keep_theirs(tmp_path: Path):
     assert len(by_sink_function(result, "Lister")) == 1  # an S3 listing is a source of its own
     assert by_sink_function(result, "Cron") == []
     assert result.incomplete == []
+
+
+def test_explain_says_why_each_function_is_out_of_scope():
+    """Without Pysa: the plan records why nothing untrusted reaches each function it leaves out."""
+    import tempfile
+
+    from gate.inputs.detect import load_input
+    from gate.model.build import build_app_model
+    from gate.plan.build import build_plan
+    from gate.plan.scope import scope_plan
+    from gate.policy.load import default_policy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        extra = TEMPLATE.replace("      CodeUri: cron/\n", "      CodeUri: cron/\n"
+                                 "      Events: {Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day)}}}\n")
+        extra = extra.replace('      Events: {Api: {Type: HttpApi, Properties: {Path: /jobs, Method: post}}}\n', "")
+        (root / "template.yaml").write_text(extra)
+        for name, code in CODE.items():
+            (root / name).mkdir()
+            (root / name / "app.py").write_text(code)
+        model = build_app_model(load_input(root))
+        plan = build_plan(model)
+        scoped, dropped = scope_plan(plan.model, plan, default_policy())
+        why = {k.split("/")[1]: v for k, v in scoped.out_of_scope.items()}
+    assert set(why) == {"Api", "Worker", "Cron"}  # the API event is gone: only the lister is a source
+    assert why["Api"] == "no API, URL, event source or invocation in the app starts it"
+    assert why["Worker"] == "not an entry point; started only by sqs:Jobs, written by Api (out of scope)"
+    assert why["Cron"].startswith("not an entry point; started only by a schedule (rate(1 day)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gate.common.intrinsics import references
 from gate.model.types import AppModel
 from gate.plan.types import CodeRootPlan, Plan
 from gate.policy.types import Policy
@@ -33,8 +34,45 @@ def scope_plan(model: AppModel, plan: Plan, policy: Policy) -> tuple[Plan, list[
     content = replace(plan.content, sites=[s for s in plan.content.sites if id(s.module.root) in indexes])
     dropped = [f.key for r in plan.roots if id(r) not in kept_ids for f in r.functions]
     scoped = replace(plan, roots=kept, writes=[w for w in plan.writes if id(w.root) in kept_ids], content=content,
-                     model=plan.model.with_skips(dropped, OUT_OF_SCOPE))
+                     model=plan.model.with_skips(dropped, OUT_OF_SCOPE),
+                     out_of_scope={k: _why_unreached(model, plan, k) for k in dropped})
     return scoped, dropped
+
+
+def _why_unreached(model: AppModel, plan: Plan, key: str) -> str:
+    """What could start the function, and why none of it carries untrusted input (``--explain``)."""
+    name = model.display_name
+    writers: dict[str, set[str]] = {}
+    for write in plan.writes:
+        for edge in write.edges:
+            if edge.trigger.function == key:
+                for w in edge.writers or write.reached_by:
+                    writers.setdefault(edge.trigger.source, set()).add(name(w))
+    parts = []
+    for t in model.triggers:
+        if t.function != key or t.details.get("implicit") and t.source not in writers:
+            continue
+        who = writers.get(t.source)
+        if t.service == "lambda":
+            parts.append(f"invoked by {', '.join(sorted(who or ()))}, itself out of scope")
+        elif who:
+            parts.append(f"{t.service}:{name(t.source)}, written by {', '.join(sorted(who))} (out of scope)")
+        elif t.service == "events" and (t.details.get("schedule") or "EventPattern" not in t.details):
+            parts.append(f"{t.service}:{name(t.source)} (a schedule or an event only AWS or the app sends)")
+        else:
+            parts.append(f"{t.service}:{name(t.source)}, which no function of the app writes to and outsiders "
+                         "cannot (its policy admits no one else)")
+    logical = key.split("/", 1)[1]
+    for res in model.resources.values():
+        props = res.properties
+        expression = props.get("ScheduleExpression")
+        target = props.get("Targets", props.get("Target"))
+        if expression is not None and logical in {ref for ref, _attr in references(target)}:
+            shown = expression if isinstance(expression, str) else "an expression"
+            parts.append(f"a schedule ({shown}, {res.logical_id}): nothing untrusted is in its event")
+    if not parts:
+        return "no API, URL, event source or invocation in the app starts it"
+    return "not an entry point; started only by " + "; ".join(parts)
 
 
 def _reachable(model: AppModel, plan: Plan, policy: Policy) -> set[str]:

@@ -118,6 +118,7 @@ class Plan:
     content: ContentPlan = field(default_factory=lambda: ContentPlan([], []))
     function_problems: dict[str, str] = field(default_factory=dict)  # function key -> why not analysed
     file_problems: dict[Path, str] = field(default_factory=dict)  # module left out of its code root -> why
+    out_of_scope: dict[str, str] = field(default_factory=dict)  # function key -> why nothing untrusted reaches it
 
     def root_of(self, function_key: str) -> CodeRootPlan | None:
         return self._roots_by_function.get(function_key)

@@ -157,6 +157,10 @@ def explain_lines(result: ScanResult, base: Path) -> list[str]:
             out.append(f"  {rel(c.module.path, base)}:{c.line} {c.api.label} {how} {buckets}")
             for d in c.decisions:
                 out.append(f"      {d}")
+    if result.plan.out_of_scope:
+        out.append("Out of scope (why no untrusted input can reach them):")
+        for key, why in result.plan.out_of_scope.items():
+            out.append(f"  {model.display_name(key)}: {why}")
     checks = [(path, v) for root in result.plan.roots for path, vs in root.validations.items() for v in vs]
     if checks:
         out.append("Validations (regex and allow-list checks):")
