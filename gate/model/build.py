@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +102,44 @@ def _resources(stack: Stack) -> dict[str, Resource]:
         res = Resource(stack.name, logical_id, raw["Type"], props)
         svc = service_for_resource_type(res.type)
         if svc is not None:
-            res = Resource(stack.name, logical_id, res.type, props, svc.physical_names(res))
+            names, patterns = _deployed_names(stack, svc.physical_names(res))
+            res = Resource(stack.name, logical_id, res.type, props, names, patterns)
         out[logical_id] = res
     for svc in SERVICES.values():
         for res in svc.pseudo_resources(stack.name, stack.template.get("Resources") or {}):
             out.setdefault(res.logical_id, res)
     return out
+
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+_PSEUDO_VALUES = {"AWS::AccountId": "[0-9]{12}", "AWS::Region": "[a-z]{2}(-[a-z]+)+-[0-9]"}
+
+
+def _deployed_names(stack: Stack, names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A resource's names as deployed: ``${Param}`` replaced by the value a parent stack passes in,
+    else by the parameter's default (an added name: what deploys unless overridden), and a pattern
+    in which every parameter and ``AWS::`` pseudo parameter may be anything (a "maybe")."""
+    params = stack.template.get("Parameters") if isinstance(stack.template.get("Parameters"), dict) else {}
+    out, patterns = list(names), []
+    for name in names:
+        refs = _PLACEHOLDER.findall(name)
+        if not refs or not all(r in params or r.startswith("AWS::") for r in refs):
+            continue
+
+        def value(match: re.Match[str]) -> str:
+            ref = match.group(1)
+            passed = literal(stack.parameters[ref][1]) if ref in stack.parameters else None
+            default = params.get(ref, {}).get("Default") if isinstance(params.get(ref), dict) else None
+            chosen = passed if passed is not None else default
+            return str(chosen) if isinstance(chosen, str | int) else match.group(0)
+
+        substituted = _PLACEHOLDER.sub(value, name)
+        if substituted != name and substituted not in out:
+            out.append(substituted)
+        pieces = _PLACEHOLDER.split(name)  # text, ref, text, ref, ..., text
+        patterns.append("".join(re.escape(p) if i % 2 == 0 else _PSEUDO_VALUES.get(p, ".+")
+                                for i, p in enumerate(pieces)))
+    return tuple(out), tuple(patterns)
 
 
 def _aliases(stack: Stack, functions: dict[str, Function]) -> dict[str, str]:
@@ -238,13 +271,17 @@ def _env_binding(stack: Stack, name: str, value: Any, by_stack: dict[str, dict[s
     if ref:
         return EnvBinding(name, value, ref[0].key, ref[1], None)
     text = literal(value)
-    if text is None and isinstance(value, dict) and set(value) <= {"Fn::Sub", "Fn::Join"}:
+    params = stack.template.get("Parameters") if isinstance(stack.template.get("Parameters"), dict) else {}
+    if text is None and isinstance(value, dict) and (set(value) <= {"Fn::Sub", "Fn::Join"} or (
+            set(value) == {"Ref"} and value["Ref"] in params)):
         text = render(value)  # the same expression as a resource's name names that resource
     if text is not None:
         for res in all_resources.values():
             svc = service_for_resource_type(res.type)
             if svc is not None and svc.name_matches(res, text):
                 return EnvBinding(name, value, res.key, "physical-name", text)
+    if text is not None and "${" in text and text != literal(value):
+        text = None  # completed at deploy time (a parameter, the stack name): not a known value
     return EnvBinding(name, value, None, None, text)
 
 

@@ -43,6 +43,9 @@ class Resource:
     properties: dict[str, Any]
     # Names this resource may be known by at runtime (BucketName, TableName, QueueName, ...).
     physical_names: tuple[str, ...] = ()
+    # Names the deploy completes (``${TableName}`` of a parameter, ``uploads-${AWS::AccountId}``):
+    # regular expressions a literal in code may match; such a match is a "maybe", never certain.
+    name_patterns: tuple[str, ...] = ()
 
     @cached_property  # compared in loops over every resource of a service, per SDK call site
     def key(self) -> str:

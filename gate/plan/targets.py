@@ -3,6 +3,8 @@ role may perform it (shared by SDK writes and S3 content reads)."""
 
 from __future__ import annotations
 
+import re
+
 from gate.model.iam import Target, evaluate, with_pseudo_parameters
 from gate.model.types import AppModel, Function, Resource
 from gate.plan.types import ContentSite, WriteSite
@@ -28,6 +30,17 @@ def names(items: list[str], limit: int = 3) -> str:
     return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
 
 
+def _may_name(candidates: list[Resource], text: str) -> list[Resource]:
+    """Resources whose deploy-time name (``name_patterns``) ``text`` may be, as a name or an ARN/URL tail."""
+    out = []
+    for r in candidates:
+        for pattern in r.name_patterns:
+            if re.fullmatch(pattern, text) or re.search(f"[:/]{pattern}$", text):
+                out.append(r)
+                break
+    return out
+
+
 def target_resources(fn: Function, service: Service, candidates: list[Resource], sym: Sym
                       ) -> tuple[list[Resource], str]:
     """Which of ``candidates`` (the service's resources) ``sym`` may denote when running as ``fn``, and how."""
@@ -36,6 +49,10 @@ def target_resources(fn: Function, service: Service, candidates: list[Resource],
         hits = [r for r in candidates if service.name_matches(r, exact)]
         if hits:
             return hits, f"resolved (literal name {exact!r})"
+        maybe = _may_name(candidates, exact)
+        if maybe:
+            return maybe, (f"maybe: {exact!r} may be the name of {', '.join(r.logical_id for r in maybe)} "
+                           "(a name completed at deploy time by a parameter or the account/region)")
         return [], f"resolved to {exact!r}, which names no {service.name} resource of this app (no trigger)"
     envs = [sym] if sym.kind == "env" else [p for p in sym.parts if p.kind == "env"]
     for env_sym in envs:
@@ -49,6 +66,10 @@ def target_resources(fn: Function, service: Service, candidates: list[Resource],
             hits = [r for r in candidates if service.name_matches(r, binding.literal)]
             if hits:
                 return hits, f"resolved (env {binding.name} = {binding.literal!r})"
+            maybe = _may_name(candidates, binding.literal)
+            if maybe:
+                return maybe, (f"maybe: env {binding.name} = {binding.literal!r} may name "
+                               f"{', '.join(r.logical_id for r in maybe)} (a name completed at deploy time)")
             return [], f"resolved (env {binding.name} = {binding.literal!r} names no {service.name} resource)"
         if binding is None and sym.kind == "env":
             if env_sym.default is None:
