@@ -212,9 +212,11 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
                                 edge.would_need if edge.latent else ""))
             fn = to_fn
             res_name = model.display_name(edge.trigger.source) if edge else "?"
+            bridged = edge.trigger.details.get("eventbridge_rule") if edge else None
             steps.append(Step("trigger", app.original(frame["file"]), frame["callable_line"], 0,
                               f"{model.display_name(to_fn) if to_fn else frame['callee']} triggered by "
-                              f"{prev_site.api.service if prev_site else '?'}:{res_name}", fn))
+                              f"{prev_site.api.service if prev_site else '?'}:{res_name}"
+                              + (f" through EventBridge rule {bridged}" if bridged else ""), fn))
             continue
         kind = frame["type"]
         steps.append(_step(app, frame, kind, frame["message"], fn))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gate.model.types import Resource, Trigger
@@ -117,9 +118,14 @@ class S3(Service):
                     found.extend(self._edge(ctx, res, entry.get("Function"), entry.get("Event"),
                                             ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules"),
                                             via=res.logical_id))
+                bridge = config.get("EventBridgeConfiguration") if isinstance(config, dict) else None
+                if isinstance(bridge, dict) and bridge.get("EventBridgeEnabled") in (True, "true", "True"):
+                    found.extend(_eventbridge_edges(ctx, res))
             elif res.type == "Custom::S3BucketNotifications":  # CDK's add_event_notification
                 bucket = ctx.resource_of(res.properties.get("BucketName"), _BUCKET)
                 config = res.properties.get("NotificationConfiguration") or {}
+                if bucket is not None and isinstance(config, dict) and "EventBridgeConfiguration" in config:
+                    found.extend(_eventbridge_edges(ctx, bucket))  # CDK eventBridgeEnabled
                 for entry in _as_list(config.get("LambdaFunctionConfigurations")):
                     if bucket is None:
                         continue
@@ -174,12 +180,77 @@ class S3(Service):
         key = "_recv.key" if api.key_from_receiver else ('Params["Key"]' if api.key == "Params" else "Key")
         name = resource.physical_names[0] if resource.physical_names else resource.logical_id
         event_name = api.event.removeprefix("s3:")
+        if trigger.details.get("eventbridge_rule"):  # delivered by EventBridge: its event shape
+            detail_type = "Object Deleted" if "Removed" in api.event else "Object Created"
+            return ('{"version": "0", "source": "aws.s3", '
+                    f'"detail-type": {detail_type!r}, "resources": [{"arn:aws:s3:::" + name!r}], '
+                    f'"detail": {{"bucket": {{"name": {name!r}}}, "object": {{"key": {key}, "size": 0}}, '
+                    f'"reason": {event_name.split(":")[-1]!r}}}}}')
         return (
             '{"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", '
             f'"eventName": {event_name!r}, '
             f'"s3": {{"bucket": {{"name": {name!r}, "arn": {"arn:aws:s3:::" + name!r}}}, '
             f'"object": {{"key": {key}, "size": 0}}}}}}]}}'
         )
+
+
+_DETAIL_TYPES = {"Object Created": "s3:ObjectCreated:*", "Object Deleted": "s3:ObjectRemoved:*",
+                 "Object Restore Completed": "s3:ObjectRestore:Completed"}
+
+
+def _eventbridge_edges(ctx: ServiceContext, bucket: Resource) -> list[Trigger]:
+    """A bucket with ``EventBridgeConfiguration`` sends its object events to the default bus as
+    ``source: aws.s3``; each rule there whose pattern accepts them (source, detail-type,
+    ``detail.bucket.name``, a ``detail.object.key`` prefix/suffix) starts its target functions."""
+    found: list[Trigger] = []
+    names = set(bucket.physical_names)
+    for rule in ctx.resources.values():
+        if rule.type != "AWS::Events::Rule":
+            continue
+        bus = rule.properties.get("EventBusName")
+        if bus not in (None, "default"):
+            continue
+        pattern = rule.properties.get("EventPattern")
+        if isinstance(pattern, str):
+            try:
+                pattern = json.loads(pattern)
+            except ValueError:
+                continue
+        if not isinstance(pattern, dict) or not _accepts(pattern.get("source"), "aws.s3"):
+            continue
+        detail = pattern.get("detail") if isinstance(pattern.get("detail"), dict) else {}
+        wanted = (detail.get("bucket") or {}).get("name") if isinstance(detail.get("bucket"), dict) else None
+        if wanted is not None and not _names_bucket(ctx, wanted, bucket, names):
+            continue
+        types = pattern.get("detail-type")
+        events = tuple(_DETAIL_TYPES[t] for t in (types if isinstance(types, list) else [types])
+                       if isinstance(t, str) and t in _DETAIL_TYPES) if types is not None else ("s3:*",)
+        key_rules = (detail.get("object") or {}).get("key") if isinstance(detail.get("object"), dict) else None
+        prefix = suffix = None
+        for entry in key_rules if isinstance(key_rules, list) else []:
+            if isinstance(entry, dict):
+                prefix = entry.get("prefix", prefix) if isinstance(entry.get("prefix"), str) else prefix
+                suffix = entry.get("suffix", suffix) if isinstance(entry.get("suffix"), str) else suffix
+        for target in _as_list(rule.properties.get("Targets")):
+            for fn in ctx.functions_of(target.get("Arn") if isinstance(target, dict) else None):
+                found.append(Trigger("s3", bucket.key, ctx.functions[fn].key, events, prefix, suffix,
+                                     details={"eventbridge_rule": rule.logical_id}, via=rule.logical_id))
+    return found
+
+
+def _accepts(values: Any, value: str) -> bool:
+    return values is None or (isinstance(values, list) and value in values) or values == value
+
+
+def _names_bucket(ctx: ServiceContext, wanted: Any, bucket: Resource, names: set[str]) -> bool:
+    for item in wanted if isinstance(wanted, list) else [wanted]:
+        if isinstance(item, str) and item in names:
+            return True
+        if isinstance(item, dict) and bucket in ctx.resources_of(item, _BUCKET):
+            return True
+        if isinstance(item, dict) and "prefix" in item and any(n.startswith(str(item["prefix"])) for n in names):
+            return True
+    return False
 
 
 def _affix_verdict(kind: str, rule: str, known: str, is_exact: bool) -> tuple[str, str]:
