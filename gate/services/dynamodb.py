@@ -100,7 +100,7 @@ class DynamoDB(Service):
             out.append(Trigger(edge.service, edge.source, edge.function, edge.events,
                                details={**edge.details, "StreamViewType": view or "UNKNOWN",
                                         "KeyAttributes": keys}, via=edge.via))
-        return out
+        return out + _kinesis_destinations(ctx)
 
     def event_expression(self, api, trigger: Trigger, resource: Resource, facts: CallFacts):
         client_style = api.receiver == "client"
@@ -131,6 +131,12 @@ class DynamoDB(Service):
             image = keys = item
         view = trigger.details.get("StreamViewType")
         key_attrs = [k for k in trigger.details.get("KeyAttributes", []) if isinstance(k, str)]
+        if trigger.details.get("KinesisDestination"):  # a Kinesis record whose data is the change, as JSON
+            change = (f'{{"eventName": {api.event.split(":")[1]!r}, "eventSource": "aws:dynamodb", '
+                      f'"dynamodb": {{"Keys": {keys}, "NewImage": {image}}}}}')
+            return ('{"Records": [{"eventSource": "aws:kinesis", "eventName": "aws:kinesis:record", '
+                    '"kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "0", "sequenceNumber": "0", '
+                    f'"data": base64.b64encode(json.dumps({change}).encode())}}}}]}}')
         if view == "KEYS_ONLY":
             key_src = "Key" if api.method == "update_item" else item
             keys = "{" + ", ".join(f"{k!r}: {_tagged(f'{key_src}[{k!r}]', client_style)}"
@@ -145,6 +151,27 @@ class DynamoDB(Service):
             f'"eventName": {api.event.split(":")[1]!r}, '
             f'"dynamodb": {{{record}, "StreamViewType": {str(view)!r}}}}}]}}'
         )
+
+
+def _kinesis_destinations(ctx: ServiceContext) -> list[Trigger]:
+    """A table's Kinesis streaming destination (``KinesisStreamSpecification``) puts every change
+    into the stream: the stream's consumers get the table's writes, as Kinesis records."""
+    out = []
+    streams = ("AWS::Kinesis::Stream",)
+    for table in ctx.resources.values():
+        spec = table.properties.get("KinesisStreamSpecification") if table.type == "AWS::DynamoDB::Table" else None
+        if not isinstance(spec, dict):
+            continue
+        targets = {s.key for s in ctx.resources_of(spec.get("StreamArn"), streams)}
+        keys = [k.get("AttributeName") for k in table.properties.get("KeySchema") or [] if isinstance(k, dict)]
+        for edge in mapping_triggers(ctx, "kinesis", streams):
+            if edge.source in targets:
+                out.append(Trigger("dynamodb", table.key, edge.function, ("dynamodb:*",),
+                                   details={**edge.details, "StreamViewType": "NEW_AND_OLD_IMAGES",
+                                            "KeyAttributes": keys,
+                                            "KinesisDestination": edge.source.split("/", 1)[1]},
+                                   via=f"{table.logical_id} -> {edge.via}"))
+    return out
 
 
 def _typed_value(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""S3 object events delivered through EventBridge (issue 16 item 3), end to end with the real Pysa: a
+"""Writes that reach consumers through a second service (issue 16 item 3), end to end with the real Pysa: a
 bucket with ``EventBridgeConfiguration`` feeds the default bus's rules with ``source: aws.s3``; the
 handler gets the EventBridge event shape (``detail.object.key``); a rule for another key prefix and a
 rule for a bucket without EventBridge delivery are not reached."""
@@ -30,3 +30,13 @@ def test_s3_events_through_eventbridge_reach_the_rules_target(bridged):
                                      "ProcessFunctionCreated")
     decisions = [d for w in bridged.plan.writes for d in w.decisions]
     assert "Inbox -> ArchiveFunction: pruned, key prefix 'incoming/' cannot match prefix 'archive/'" in decisions
+
+
+def test_a_tables_kinesis_streaming_destination_feeds_the_streams_consumers():
+    """A table with ``KinesisStreamSpecification`` puts every change into the stream, as a Kinesis
+    record whose data is the change in JSON; the consumer of another stream is not reached."""
+    result = scan(FIXTURES / "ddb_kinesis")
+    assert flows(result) == {
+        ("code-injection", "ApiFunction", (("dynamodb", "Orders"),), "ChangesFunction", "os.system", "app.py", 18)}
+    (trigger,) = [t for t in result.model.triggers if t.service == "dynamodb"]
+    assert trigger.function.endswith("/ChangesFunction") and trigger.details["KinesisDestination"] == "Changes"
