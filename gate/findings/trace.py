@@ -324,12 +324,12 @@ def _leaf_name(frame: dict[str, Any]) -> str | None:
 
 def _leaf_origin(app: InstrumentedApp, leaf: str | None) -> str:
     """What a source leaf is (``Finding.origin``)."""
+    if leaf and ("BaseException" in leaf or "traceback" in leaf):
+        return "exception-text"
     if leaf and app.is_sdk_model(leaf):
         return "s3-listing"
     if leaf and _content_read(app, leaf):
         return "outside-content"
-    if leaf and ("BaseException" in leaf or "traceback" in leaf):
-        return "exception-text"
     return "event"
 
 

@@ -33,7 +33,8 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         dest = pkg_dir / rel
         module = code_root.index.module(code_root.index.dotted_name(path))
         assert module is not None
-        edits = _import_edits(module, code_root) + _dict_get_edits(module) + _path_tail_edits(module)
+        edits = (_import_edits(module, code_root) + _dict_get_edits(module) + _path_tail_edits(module)
+                 + _printed_exception_edits(module))
         for v in code_root.validations.get(path, []):
             if v.trusted:  # rebind the checked name through a Sanitize model, in place
                 edits.append(Edit((v.name.lineno, v.name.col_offset),
@@ -157,6 +158,34 @@ def _unimported_modules(module: ModuleIndex) -> list[str]:
         elif isinstance(n, ast.Global | ast.Nonlocal):
             bound.update(n.names)
     return sorted(used - bound)
+
+
+_PRINTED = ("print_exc", "print_exception", "print_tb", "print_stack", "print_last")
+
+
+def _printed_exception_edits(module: ModuleIndex) -> list[Edit]:
+    """``traceback.print_exc(file=buf)`` as a statement writes exception text into ``buf``; Pysa
+    cannot see a write into an argument, so the copy says it: ``buf = _fg_sdk.traceback_printed(
+    file=buf, ...)`` (modelled as exception text flowing into ``buf``)."""
+    if "traceback" not in module.source:
+        return []
+    edits = []
+    for node in ast.walk(module.tree):
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        func = call.func
+        name = (func.attr if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and module.imports.get(func.value.id, ("", None))[0] == "traceback" else
+                func.id if isinstance(func, ast.Name) and module.imports.get(func.id, ("", None))[0] == "traceback"
+                else None)
+        target = next((k.value for k in call.keywords if k.arg == "file"), None)
+        if name not in _PRINTED or not isinstance(target, ast.Name):
+            continue
+        args = ast.get_source_segment(module.source, call)
+        inner = args[args.index("(") + 1:-1] if args else f"file={target.id}"
+        edits.append(_statement_edit(node, f"{target.id} = {_SDK_ALIAS}.traceback_printed({' '.join(inner.split())})"))
+    return edits
 
 
 def _constant_index(node: ast.expr) -> int | None:
