@@ -134,7 +134,7 @@ class FlowGatePlugin:
         policy = find_policy(opts.policy, opts.project_dir)
         result = scan(outdir, policy=policy, fail_on=opts.fail_on,
                       cache=from_options(opts.cache_dir, opts.no_cache))
-        written = write_reports(result, report_dir, opts.project_dir, opts.reports)
+        written = write_reports(result, reports_dir(outdir, opts.project_dir), opts.project_dir, opts.reports)
         violations = violations_of(result, opts.project_dir, opts.allow_incomplete, _anchor(templates))
         success = not violations
         self.summary = summary_line(result, success, time.monotonic() - started, written, opts.project_dir)
@@ -178,10 +178,23 @@ def _asset_source(cfn: Any) -> str | None:
     return source if isinstance(source, str) and Path(source).is_dir() else None
 
 
+def reports_dir(outdir: Path, project_dir: Path) -> Path:
+    """``cdk.out/flowgate/`` inside the cloud assembly, unless the assembly is not in the project:
+    plain ``python app.py`` synthesizes into a temporary directory CDK deletes when the app exits,
+    so its reports go to ``<project>/cdk.out/flowgate/`` instead: where they usually are, in the
+    folder CDK projects already ignore, and one that still exists after the app exits."""
+    project = project_dir.resolve()
+    if outdir == project or project in outdir.parents:
+        return outdir / REPORT_DIR
+    return project / "cdk.out" / REPORT_DIR
+
+
 def write_reports(result: ScanResult, report_dir: Path, base: Path, formats: tuple[str, ...]) -> list[Path]:
     from gate.report.registry import render_report
 
     written = []
+    if formats:
+        report_dir.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         path = report_dir / FORMATS[fmt].file_name
         path.write_text(render_report(result, base, fmt), encoding="utf-8")

@@ -166,6 +166,9 @@ def test_plain_python_app_py_is_blocked_without_a_traceback(tmp_path):
     assert "3 flow(s), 3 blocking" in s.out
     assert "(CWE-89)" in s.out and "(CWE-918)" in s.out
     assert "flowgate:   sink   src/orders/thumbnail.py:" in s.out
+    # the assembly is a temporary directory CDK deletes: the reports are in the project instead
+    assert "; reports in cdk.out/flowgate/" in s.out
+    assert json.loads((s.app / "cdk.out" / "flowgate" / "report.json").read_text())["summary"]["blocking"] == 3
 
 
 def test_safe_cdk_sample_synthesizes_with_one_summary_line(safe_synth, vulnerable_synth):

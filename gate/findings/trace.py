@@ -324,7 +324,7 @@ def _leaf_name(frame: dict[str, Any]) -> str | None:
 
 def _leaf_origin(app: InstrumentedApp, leaf: str | None) -> str:
     """What a source leaf is (``Finding.origin``)."""
-    if leaf and ("BaseException" in leaf or "traceback" in leaf):
+    if leaf and ("BaseException" in leaf or "traceback" in leaf or "exception_repr" in leaf):
         return "exception-text"
     if leaf and app.is_sdk_model(leaf):
         return "s3-listing"

@@ -45,6 +45,7 @@ def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> In
         app.files[app.stubs_dir / path.relative_to(DATA_DIR / "stubs")] = path.read_text(encoding="utf-8")
     app.helper_names.update(ARGV_HELPERS)
     app.helper_names["traceback_printed"] = "traceback.print_exc"  # and print_exception, print_tb, ...
+    app.helper_names["exception_repr"] = "repr"
     for service in SERVICES.values():  # a sink in an SDK helper is named as the SDK call it replaces
         for (_receiver, method), helper in sorted(service.sdk_helpers.items()):
             app.helper_names.setdefault(helper.name, f"{service.name}.{method}")

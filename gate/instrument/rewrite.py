@@ -34,7 +34,7 @@ def _copy_code_root(code_root: CodeRootPlan, app: InstrumentedApp) -> None:
         module = code_root.index.module(code_root.index.dotted_name(path))
         assert module is not None
         edits = (_import_edits(module, code_root) + _dict_get_edits(module) + _path_tail_edits(module)
-                 + _printed_exception_edits(module))
+                 + _printed_exception_edits(module) + _exception_repr_edits(module))
         for v in code_root.validations.get(path, []):
             if v.trusted:  # rebind the checked name through a Sanitize model, in place
                 edits.append(Edit((v.name.lineno, v.name.col_offset),
@@ -186,6 +186,29 @@ def _printed_exception_edits(module: ModuleIndex) -> list[Edit]:
         inner = args[args.index("(") + 1:-1] if args else f"file={target.id}"
         edits.append(_statement_edit(node, f"{target.id} = {_SDK_ALIAS}.traceback_printed({' '.join(inner.split())})"))
     return edits
+
+
+def _exception_repr_edits(module: ModuleIndex) -> list[Edit]:
+    """``repr(exc)`` of a name an ``except ... as exc`` of the same function binds is exception text
+    (``_fg_sdk.exception_repr``). ``f"{exc!r}"`` is not rewritten (f-string positions are not
+    reliable before Python 3.12)."""
+    if "repr(" not in module.source:
+        return []
+    edits = []
+    for scope in ast.walk(module.tree):
+        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+            continue
+        caught = {h.name for h in ast.walk(scope) if isinstance(h, ast.ExceptHandler) and h.name}
+        if not caught:
+            continue
+        for node in ast.walk(scope):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "repr"
+                    and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and node.args[0].id in caught
+                    and "repr" not in module.imports):
+                edits.append(Edit((node.func.lineno, node.func.col_offset),
+                                  (node.func.end_lineno or node.func.lineno, node.func.end_col_offset or 0),
+                                  f"{_SDK_ALIAS}.exception_repr"))
+    return list({(e.start, e.end): e for e in edits}.values())
 
 
 def _constant_index(node: ast.expr) -> int | None:

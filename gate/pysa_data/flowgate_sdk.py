@@ -50,3 +50,9 @@ def subprocess_Popen_argv(args, *rest, **kwargs):
 # ``buf = _fg_sdk.traceback_printed(file=buf, ...)``, so the exception text lands in ``buf``.
 def traceback_printed(*args, file=None, **kwargs):
     return file
+
+
+# repr(exc) of a name an ``except ... as exc`` binds (see gate/instrument/rewrite.py). A model on
+# BaseException.__repr__ would taint every repr() and str() whose receiver Pysa types as object.
+def exception_repr(value):
+    return repr(value)
