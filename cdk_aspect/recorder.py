@@ -18,6 +18,8 @@ import jsii
 from cdk_aspect.suppressions import METADATA_TYPE, check_suppression
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
+ACKNOWLEDGED = "aws:cdk:acknowledged-rules"  # what Validations.of(c).acknowledge(...) records
+ACK_PREFIX = "flowgate::"
 
 
 @dataclass
@@ -28,6 +30,24 @@ class Recorded:
     errors: list[str] = field(default_factory=list)  # malformed in-code suppressions
 
 
+def _acknowledged(node: Any) -> list[dict[str, str]]:
+    """``Validations.of(c).acknowledge(Acknowledgment(id="flowgate::code-injection", reason=...))``
+    on ``c``: a suppression of that rule (by name or ``FG-`` ID) for every function below ``c``,
+    with the reason and where it was given."""
+    out = []
+    for entry in node.node.metadata:
+        if entry.type != ACKNOWLEDGED or not isinstance(entry.data, dict):
+            continue
+        for rule_id, reason in entry.data.items():
+            if not (isinstance(rule_id, str) and rule_id.startswith(ACK_PREFIX)):
+                continue
+            rule = rule_id[len(ACK_PREFIX):]
+            rule = rule[3:].lower() if rule.upper().startswith("FG-") else rule
+            text = str(reason or "").strip()
+            out.append({"rule": rule, "reason": f"{text} (CDK acknowledgment on {node.node.path})" if text else ""})
+    return out
+
+
 def _suppression_entries(node: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(node.node.path, entry.data) for entry in node.node.metadata
             if entry.type == METADATA_TYPE and isinstance(entry.data, dict)]
@@ -35,7 +55,8 @@ def _suppression_entries(node: Any) -> list[tuple[str, dict[str, Any]]]:
 
 @jsii.implements(cdk.IAspect)
 class FlowGateAspect:
-    """Records constructs for ``FlowGatePlugin`` and applies ``FlowGateSuppressions``."""
+    """Records constructs for ``FlowGatePlugin`` and applies ``FlowGateSuppressions`` and CDK's own
+    acknowledgments of ``flowgate::`` rules."""
 
     def __init__(self) -> None:
         self.recorded = Recorded()
@@ -57,6 +78,10 @@ class FlowGateAspect:
             self._apply_suppressions(node)
 
     def _check_suppressions(self, node: Any) -> None:
+        for ack in _acknowledged(node):
+            if not ack["reason"]:
+                self.recorded.errors.append(f"{node.node.path}: acknowledgment {ACK_PREFIX}{ack['rule']} has no "
+                                            "reason")
         for where, data in _suppression_entries(node):
             if data.get("error"):
                 self.recorded.errors.append(f"{where}: {data['error']}")
@@ -78,6 +103,7 @@ class FlowGateAspect:
             for _where, data in _suppression_entries(scope):
                 if direct or data.get("apply_to_children"):
                     found += [dict(e) for e in data.get("suppressions") or [] if check_suppression(e) is None]
+            found += [a for a in _acknowledged(scope) if check_suppression(a) is None]  # the whole subtree
             scope = scope.node.scope
         if found:
             cfn.add_metadata("flowgate", {"suppressions": found})

@@ -251,6 +251,20 @@ def test_flowgate_scan_of_a_cdk_out_uses_the_construct_index(features_synth):
     assert "→ Prod/FeatureStack/Archiver →" not in proc.stdout
 
 
+def test_cdk_acknowledgments_suppress_flows_below_the_construct(tmp_path):
+    """``Validations.of(workers).acknowledge(Acknowledgment(id="flowgate::code-injection", reason=...))``
+    (aws-cdk-lib's own API, the one CDK's report suggests) accepts the flow into the nested stack's
+    worker, with the reason and where it was given in the reports; nothing else is suppressed."""
+    s = _run(FIXTURES / "cdk_features", tmp_path, [sys.executable, "app.py"], {"FLOWGATE_FIXTURE_ACKNOWLEDGE": "1"})
+    assert s.code == 0, s.out[-3000:]
+    assert "flowgate: passed" in s.out
+    report = s.report()
+    reasons = {f["sink_function"]: f["suppressed"]["reason"] for f in report["findings"] if f.get("suppressed")}
+    assert reasons["Worker11F36D0F"] == ("Jobs come from the signed internal scheduler (SEC-9) "
+                                         "(CDK acknowledgment on Prod/FeatureStack/Workers)")
+    assert set(reasons) == {"Worker11F36D0F", "Reporter08098DAC", "AuditorB9A7BEA8"}
+
+
 @pytest.mark.parametrize("env, message", [
     ({"FLOWGATE_FIXTURE_BAD_SUPPRESSION": "1"},
      "invalid flowgate suppression: Prod/FeatureStack/Reporter: a suppression needs a non-empty 'reason'"),
