@@ -8,7 +8,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from cdk_aspect.plugin import REPORT_FORMATS, FlowGatePlugin, GateOptions
+from cdk_aspect.plugin import PLUGIN_NAME, REPORT_FORMATS, FlowGatePlugin, GateOptions
 from cdk_aspect.recorder import FlowGateAspect
 
 
@@ -39,8 +39,10 @@ def _gate_synth(app: Any, aspect: FlowGateAspect, plugin: FlowGatePlugin) -> Non
 
     CDK alone does not guarantee that: under the CDK CLI it reports violations only for the stacks
     the CLI selected (none by default when every stack is inside a ``Stage``), and plain
-    ``python app.py`` gets a ``RuntimeError`` with a JavaScript stack trace. The wrapper also adds
-    the aspect to every ``Stage``, because aspects do not cross stage boundaries.
+    ``python app.py`` gets a ``RuntimeError`` with a JavaScript stack trace (after CDK printed every
+    plugin's report). With stacks outside a ``Stage`` the CLI prints every plugin's report and exits
+    1 itself, so the wrapper leaves it to CDK. The wrapper also adds the aspect to every ``Stage``,
+    because aspects do not cross stage boundaries.
     """
     original = app.synth
 
@@ -55,10 +57,38 @@ def _gate_synth(app: Any, aspect: FlowGateAspect, plugin: FlowGatePlugin) -> Non
                 _blocked()
             raise
         if plugin.failed:
+            if _stacks_outside_stages(app):
+                # The CDK CLI prints every plugin's report (cdk-nag's too) and exits 1 itself.
+                return assembly
+            _print_other_plugins(Path(assembly.directory))
             _blocked()
         return assembly
 
     app.synth = synth
+
+
+def _stacks_outside_stages(app: Any) -> bool:
+    return any(cdk.Stack.is_stack(c) and cdk.Stage.of(c) is app for c in app.node.find_all())
+
+
+def _print_other_plugins(outdir: Path) -> None:
+    """When only flowgate can end the synthesis (every stack in a ``Stage``: the CLI reports none),
+    the other validation plugins' violations (cdk-nag's, say) are printed from CDK's own
+    ``validation-report.json`` too, so ending it does not hide them."""
+    import json
+
+    try:
+        report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for plugin_report in report.get("pluginReports") or []:
+        name = plugin_report.get("pluginName")
+        if name == PLUGIN_NAME or plugin_report.get("conclusion") != "failure":
+            continue
+        for v in plugin_report.get("violations") or []:
+            where = ", ".join(c.get("constructPath", "?") for c in v.get("violatingConstructs") or [])
+            print(f"{name}: [{v.get('severity')}] {v.get('ruleName')}: {v.get('description')} ({where})",
+                  file=sys.stderr)
 
 
 def _blocked() -> None:

@@ -251,6 +251,27 @@ def test_flowgate_scan_of_a_cdk_out_uses_the_construct_index(features_synth):
     assert "→ Prod/FeatureStack/Archiver →" not in proc.stdout
 
 
+def test_cdk_nag_beside_flowgate_keeps_its_report(tmp_path):
+    """cdk-nag v3's validation plugin beside flowgate's: with stacks outside a Stage, ``cdk synth``
+    prints both plugins' reports and fails (CDK sets the exit code, not flowgate); with every stack in
+    a Stage (only flowgate can end the synthesis), flowgate prints cdk-nag's violations too."""
+    app = tmp_path / "nagged"
+    shutil.copytree(SAMPLES / "cdk-vulnerable", app, ignore=shutil.ignore_patterns("cdk.out"))
+    source = (app / "app.py").read_text()
+    assert "FlowGate.enable(app)" in source
+    nag = "import cdk_nag\ncdk.Validations.of(app).add_plugins(cdk_nag.AwsSolutionsChecks())\n"
+    (app / "app.py").write_text(source.replace("FlowGate.enable(app)", nag + "FlowGate.enable(app)", 1))
+    s = _run(app, tmp_path / "run", [str(CDK), "synth", "--quiet", "--no-notices"])
+    assert s.code == 1, s.out[-3000:]
+    assert "ERROR The S3 Bucket has server access logs disabled. (AwsSolutions)" in s.out
+    assert s.out.count("(flowgate)") >= 3 and "Synthesis finished with errors" in s.out
+    staged = _run(FIXTURES / "cdk_features", tmp_path / "staged", [str(CDK), "synth", "--quiet", "--no-notices"],
+                  {"FLOWGATE_FIXTURE_NAG": "1"})
+    assert staged.code == 1, staged.out[-3000:]
+    assert "Serverless: [error] Serverless-LambdaDefaultTimeout:" in staged.out
+    assert "flowgate: synthesis blocked (exit 1)" in staged.out
+
+
 def test_cdk_acknowledgments_suppress_flows_below_the_construct(tmp_path):
     """``Validations.of(workers).acknowledge(Acknowledgment(id="flowgate::code-injection", reason=...))``
     (aws-cdk-lib's own API, the one CDK's report suggests) accepts the flow into the nested stack's
