@@ -258,21 +258,19 @@ class Resolver:
 
     def stage(self, depth: int = 0) -> str:
         """``--stage``, else ``provider.stage``, else ``dev`` (the Framework's order)."""
-        if self.options.stage:
-            return self.options.stage
-        provider = self.config.get("provider")
-        configured = provider.get("stage") if isinstance(provider, dict) else None
-        value = self._string(configured, "provider.stage", depth + 1) if isinstance(configured, str) else None
-        return value if isinstance(value, str) and value else "dev"
+        return self._option_or_provider(self.options.stage, "stage", "dev", depth)
 
     def region(self, depth: int = 0) -> str:
         """``--region``, else ``provider.region``, else ``us-east-1`` (the Framework's order)."""
-        if self.options.region:
-            return self.options.region
+        return self._option_or_provider(self.options.region, "region", "us-east-1", depth)
+
+    def _option_or_provider(self, option: str | None, key: str, default: str, depth: int) -> str:
+        if option:
+            return option
         provider = self.config.get("provider")
-        configured = provider.get("region") if isinstance(provider, dict) else None
-        value = self._string(configured, "provider.region", depth + 1) if isinstance(configured, str) else None
-        return value if isinstance(value, str) and value else "us-east-1"
+        configured = provider.get(key) if isinstance(provider, dict) else None
+        value = self._string(configured, f"provider.{key}", depth + 1) if isinstance(configured, str) else None
+        return value if isinstance(value, str) and value else default
 
     def _at(self, where: str) -> str:
         return f"{self.path}: {where}" if where else str(self.path)
