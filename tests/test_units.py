@@ -213,3 +213,35 @@ def test_user_text_cannot_steer_the_terminal():
     assert "\x1b" not in shown and "\n" not in shown and "\u202e" not in shown
     assert shown == "Fn\\x1b[2J\\x0aflowgate: 0 flow(s), 0 blocking\\u202e"
     assert for_terminal("plain → text, ünïcode") == "plain → text, ünïcode"
+
+
+def test_cache_entries_verify_or_miss(tmp_path, monkeypatch):
+    """A flipped bit, an entry of another digest, a wrong shape or (with $FLOWGATE_CACHE_KEY) an
+    entry written without the key is a miss with a warning, never an answer (issue 20)."""
+    import gzip
+    import json as _json
+
+    from gate.common.cache import PysaCache
+
+    monkeypatch.delenv("FLOWGATE_CACHE_KEY", raising=False)
+    cache = PysaCache(tmp_path)
+    a, b = "a" * 64, "b" * 64
+    cache.store(a, [{"code": 1}], {"m": {}})
+    assert cache.load(a) == ([{"code": 1}], {"m": {}})
+    path_a, path_b = cache._path(a), cache._path(b)
+    path_b.parent.mkdir(parents=True, exist_ok=True)
+    path_b.write_bytes(path_a.read_bytes())  # another app's entry copied in
+    assert cache.load(b) is None and "does not verify" in cache.warnings[-1]
+    raw = bytearray(path_a.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # a flipped bit
+    path_a.write_bytes(bytes(raw))
+    assert cache.load(a) is None and "recomputed instead" in cache.warnings[-1]
+    with gzip.open(path_a, "wt") as fh:  # the right digest, forged data, no MAC
+        _json.dump({"digest": a, "data": {"issues": [], "models": {}}}, fh)
+    assert cache.load(a) is None
+    monkeypatch.setenv("FLOWGATE_CACHE_KEY", "ci-secret")
+    keyed = PysaCache(tmp_path)
+    keyed.store(a, [], {})
+    assert keyed.load(a) == ([], {})
+    monkeypatch.setenv("FLOWGATE_CACHE_KEY", "another")  # a writer without the key
+    assert PysaCache(tmp_path).load(a) is None

@@ -9,6 +9,12 @@ value is Pysa's parsed output (issues and callee models), whose file names are r
 Location: ``--cache-dir``, else ``$FLOWGATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/flowgate``, else
 ``~/.cache/flowgate``. A cache that cannot be read or written is skipped with a warning: it only
 ever saves time, never changes an answer.
+
+A CI cache is often writable by other branches, so an entry must not be able to change a verdict:
+each entry records the digest it answers and a MAC over that digest and its data (HMAC-SHA256
+with ``$FLOWGATE_CACHE_KEY`` when set, else a plain SHA-256 that catches corruption and swapped
+entries). An entry that does not decompress, parse or verify is a miss: recomputed, with a
+warning. With a key, a writer without it cannot forge an entry the gate accepts.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ import contextlib
 import functools
 import gzip
 import hashlib
+import hmac
 import json
 import os
+import zlib
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +34,7 @@ from typing import Any
 
 from gate import __version__
 
-_FORMAT = "1"
+_FORMAT = "2"  # 2: entries carry their digest and a MAC
 
 
 def default_dir() -> Path:
@@ -78,12 +86,19 @@ class PysaCache:
         path = self._path(digest)
         try:
             with gzip.open(path, "rt", encoding="utf-8") as fh:
-                return json.load(fh)
+                entry = json.load(fh)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, zlib.error, RecursionError) as exc:
             self.warnings.append(f"cache entry {path} unreadable ({exc}); recomputed instead")
             return None
+        if not (isinstance(entry, dict) and entry.get("digest") == digest and "data" in entry
+                and isinstance(entry.get("mac"), str) and hmac.compare_digest(entry["mac"], _mac(digest,
+                                                                                                  entry["data"]))):
+            self.warnings.append(f"cache entry {path} does not verify (corrupted, from another app, or written "
+                                 "without the cache key); recomputed instead")
+            return None
+        return entry["data"]
 
     def put(self, digest: str, data: Any) -> None:
         path = self._path(digest)
@@ -91,7 +106,7 @@ class PysaCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as fh:
-                json.dump(data, fh)
+                json.dump({"digest": digest, "mac": _mac(digest, data), "data": data}, fh)
             tmp.replace(path)  # atomic: concurrent scans never read half an entry
         except (TypeError, ValueError) as exc:  # not JSON-representable: simply not cached
             _discard(tmp)
@@ -105,12 +120,20 @@ class PysaCache:
 
     def load(self, digest: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
         data = self.get(digest)
-        if not isinstance(data, dict) or "issues" not in data or "models" not in data:
+        if not (isinstance(data, dict) and isinstance(data.get("issues"), list) and isinstance(data.get("models"), dict)
+                and all(isinstance(i, dict) for i in data["issues"])):
             return None
         return data["issues"], data["models"]
 
     def store(self, digest: str, issues: list[dict[str, Any]], models: dict[str, dict[str, Any]]) -> None:
         self.put(digest, {"issues": issues, "models": models})
+
+
+def _mac(digest: str, data: Any) -> str:
+    """HMAC-SHA256 of the digest and the canonical JSON of ``data`` (keyed by ``$FLOWGATE_CACHE_KEY``)."""
+    body = digest.encode() + b"\0" + json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    secret = os.environ.get("FLOWGATE_CACHE_KEY", "").encode()
+    return hmac.new(secret, body, hashlib.sha256).hexdigest() if secret else hashlib.sha256(body).hexdigest()
 
 
 def _discard(path: Path) -> None:
