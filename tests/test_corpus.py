@@ -884,6 +884,18 @@ def _(d: Path) -> None:
                                                                           'flowgate: 0 flow(s)'))
 
 
+@case("json-nested-100k-levels", 2, err=("template.json: template nested deeper than the decoder allows",))
+def _(d: Path) -> None:
+    write(d / "template.json", '{"Resources": {"A": {"Type": "AWS::SQS::Queue", "Properties": {"X": '
+                               + "[" * 100_000 + "]" * 100_000 + "}}}}")
+
+
+@case("yaml-nested-600-levels", 2, err=("template.yaml: template nested deeper than 100 levels",))
+def _(d: Path) -> None:
+    write(d / "template.yaml", "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      X: "
+                               + "[" * 600 + "]" * 600 + "\n")
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 

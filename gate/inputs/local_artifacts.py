@@ -51,6 +51,22 @@ def inside(project: Path, path: Path) -> bool:
     return path == project or project in path.parents
 
 
+MAX_DEPTH = 100  # CloudFormation templates nest a few dozen levels at most; every later stage recurses
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep lists and mappings nest in ``value`` (iteratively: it must not recurse itself)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                return depth
+            todo.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
 @dataclass
 class Artifacts:
     """What loading one template read besides the template: path -> SHA-256 of its bytes."""
@@ -85,12 +101,17 @@ class Artifacts:
         """A YAML or JSON document (CloudFormation short forms allowed), with located errors."""
         text = self.read_text(path, where)
         try:
-            return json.loads(text) if path.suffix == ".json" else cfn_yaml.loads(text)
+            document = json.loads(text) if path.suffix == ".json" else cfn_yaml.loads(text)
+        except RecursionError:
+            raise GateInputError(f"{path} is nested deeper than the decoder allows", where) from None
         except json.JSONDecodeError as exc:
             raise GateInputError(f"does not parse: {exc.msg}", f"{path}:{exc.lineno}:{exc.colno}") from None
         except cfn_yaml.TemplateSyntaxError as exc:
             raise GateInputError(f"does not parse: {exc}", f"{path}:{exc.line}:{exc.column}" if exc.line
                                  else str(path)) from None
+        if nesting_depth(document) > MAX_DEPTH:
+            raise GateInputError(f"{path} is nested deeper than {MAX_DEPTH} levels", where)
+        return document
 
     def local_document(self, value: str, base_dir: Path, where: str, what: str) -> tuple[Path, Any]:
         """The file a template names (checked as ``resolve`` does; it must be a file), decoded."""

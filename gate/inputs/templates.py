@@ -12,7 +12,14 @@ from gate.common.cache import PysaCache, text_key
 from gate.common.errors import GateInputError
 from gate.inputs import cfn_yaml
 from gate.inputs.language_extensions import apply_language_extensions, uses_language_extensions
-from gate.inputs.local_artifacts import Artifacts, inline_includes, inline_local_documents, project_root
+from gate.inputs.local_artifacts import (
+    MAX_DEPTH,
+    Artifacts,
+    inline_includes,
+    inline_local_documents,
+    nesting_depth,
+    project_root,
+)
 from gate.inputs.sam import is_sam, translate_sam
 from gate.inputs.types import Stack
 from gate.inputs.validate import validate_template
@@ -29,6 +36,9 @@ def decode_template(path: Path) -> dict[str, Any]:
     except cfn_yaml.TemplateSyntaxError as exc:
         where = f"{path}:{exc.line}:{exc.column}" if exc.line else str(path)
         raise GateInputError(f"template does not parse: {exc}", where) from None
+    except RecursionError:
+        raise GateInputError(f"template nested deeper than the decoder allows (limit {MAX_DEPTH} levels)",
+                             str(path)) from None
     return _checked(tpl, path)
 
 
@@ -42,6 +52,8 @@ def _is_json(text: str) -> bool:
 
 def _checked(tpl: Any, path: Path) -> dict[str, Any]:
     """The shape every later stage relies on, with located errors."""
+    if nesting_depth(tpl) > MAX_DEPTH:
+        raise GateInputError(f"template nested deeper than {MAX_DEPTH} levels", str(path))
     if not isinstance(tpl, dict):
         raise GateInputError("template is not a mapping", str(path))
     resources = tpl.get("Resources")
@@ -152,6 +164,9 @@ def _template_text(path: Path, encoding: str) -> str:
 def _json_template(text: str, path: Path) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise GateInputError(f"template nested deeper than the decoder allows (limit {MAX_DEPTH} levels)",
+                             str(path)) from None
     except json.JSONDecodeError as exc:
         raise GateInputError(f"template does not parse: {exc.msg}", f"{path}:{exc.lineno}:{exc.colno}") from None
     except ValueError as exc:  # duplicate keys
