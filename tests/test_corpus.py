@@ -896,6 +896,17 @@ def _(d: Path) -> None:
                                + "[" * 600 + "]" * 600 + "\n")
 
 
+@case("symlink-to-root-and-fifo-in-code", 1, out=("HttpApi → Fn → os.system at src/app.py:5",))
+def _(d: Path) -> None:
+    """A symlinked directory to ``/`` and a FIFO named like a module: neither is read (no hang)."""
+    import os as _os
+
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+    (d / "src" / "rootlink").symlink_to("/")
+    _os.mkfifo(d / "src" / "fifo.py")
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 

@@ -40,7 +40,8 @@ def build_plan(model: AppModel) -> Plan:
             continue
         root = roots.get(fn.code_dir)
         if root is None:
-            root = _code_root(fn.code_dir, len(roots) + len(layers), file_problems)
+            root = _code_root(fn.code_dir, len(roots) + len(layers), file_problems,
+                              model.stack(fn.stack).project)
             roots[fn.code_dir] = root
         problem = _handler_problem(model, fn, root, file_problems)
         if problem is not None:
@@ -50,7 +51,8 @@ def build_plan(model: AppModel) -> Plan:
         for layer_dir in fn.layer_dirs:
             layer = layers.get(layer_dir)
             if layer is None:
-                layer = layers[layer_dir] = _code_root(layer_dir, len(roots) + len(layers), file_problems)
+                layer = layers[layer_dir] = _code_root(layer_dir, len(roots) + len(layers), file_problems,
+                                                       model.stack(fn.stack).project)
                 layer.layer = True
             layer.functions.append(fn)
             if layer not in root.layers:

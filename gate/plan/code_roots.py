@@ -20,9 +20,10 @@ PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgp
 _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".venv", "venv", ".tox"}
 
 
-def _code_root(directory: Path, n: int, file_problems: dict[Path, str]) -> CodeRootPlan:
+def _code_root(directory: Path, n: int, file_problems: dict[Path, str], project: Path | None = None
+               ) -> CodeRootPlan:
     """A code root with every module parsed up front; modules that do not parse are left out."""
-    files, excluded = python_files(directory)
+    files, excluded = python_files(directory, project)
     index = CodeRoot(directory, files, CATALOGUE)
     bad = []
     for path in files:
@@ -46,11 +47,14 @@ def _package_name(directory: Path, n: int) -> str:
     return f"{PACKAGE_PREFIX}{n}_{stem}"[:60]
 
 
-def python_files(directory: Path) -> tuple[list[Path], list[str]]:
-    """Application ``.py`` files of a code root; vendored packages (those with dist-info) are left out."""
+def python_files(directory: Path, boundary: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Application ``.py`` files of a code root; vendored packages (those with dist-info) are left out.
+    A symlink is followed only to a place inside ``boundary`` (the project; by default the code root
+    itself): a link to ``/`` or to a secrets directory elsewhere is never read."""
     inside = (directory, "") if is_archive(directory) else archive_of(directory)
     if inside is not None:
         return _archived_python_files(directory, *inside)
+    limit = os.path.realpath(boundary or directory)
     vendored: set[str] = set()
     with os.scandir(directory) as entries:
         infos = [e.path for e in entries if e.name.endswith((".dist-info", ".egg-info")) and e.is_dir()]
@@ -74,7 +78,7 @@ def python_files(directory: Path) -> tuple[list[Path], list[str]]:
             st = os.stat(current)
         except OSError:
             continue
-        if (st.st_dev, st.st_ino) in seen_dirs:
+        if (st.st_dev, st.st_ino) in seen_dirs or not _within(os.path.realpath(current), limit):
             dirs[:] = []
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
@@ -89,10 +93,15 @@ def python_files(directory: Path) -> tuple[list[Path], list[str]]:
                 st = os.stat(path)
             except OSError:  # a dangling link
                 continue
-            if (st.st_dev, st.st_ino) not in seen_files and stat.S_ISREG(st.st_mode):
+            if ((st.st_dev, st.st_ino) not in seen_files and stat.S_ISREG(st.st_mode)
+                    and _within(os.path.realpath(path), limit)):
                 seen_files.add((st.st_dev, st.st_ino))
                 files.append(Path(path))
     return sorted(files), sorted(vendored)
+
+
+def _within(path: str, limit: str) -> bool:
+    return path == limit or path.startswith(limit.rstrip(os.sep) + os.sep)
 
 
 def _archived_python_files(directory: Path, archive: Path, prefix: str) -> tuple[list[Path], list[str]]:

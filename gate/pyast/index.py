@@ -264,11 +264,16 @@ class CodeRoot:
         return ".".join([*package, module] if module else package)
 
 
+MAX_SOURCE_BYTES = 8 * 2**20  # every read is bounded: a hand-written module is far smaller
+
+
 def read_source(path: Path) -> str:
     """Source text as Python reads it: PEP 263 encoding honoured, line endings normalised (a path
     through a zip archive reads the member, see ``gate.pyast.zipped``)."""
     try:
         inside = None if path.is_file() else archive_of(path)
+        if inside is None and path.stat().st_size > MAX_SOURCE_BYTES:
+            raise GateInputError(f"Python source larger than {MAX_SOURCE_BYTES // 2**20} MiB is not read", str(path))
         data = read_member(*inside) if inside else path.read_bytes()
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding).replace("\r\n", "\n")
