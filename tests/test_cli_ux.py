@@ -4,6 +4,7 @@ pipeline needs (licence, metadata, pre-commit hook, GitHub Action, container rec
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -13,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, SAMPLES
 
 from gate.cli.common import EXIT_BLOCK, EXIT_OK, gate_exit
 from gate.cli.main import main
@@ -121,3 +122,24 @@ def test_every_bundled_rule_has_a_stable_id_and_a_page():
         for section in ("## What it means", "## Example", "## How to fix", "## How to accept it"):
             assert section in page, (rule.id, section)
     assert _pascal("Server-side request forgery") == "ServerSideRequestForgery"
+
+
+@pytest.mark.e2e
+def test_sigterm_removes_the_scratch_directory_and_blocks(tmp_path):
+    """A cancelled CI job (SIGTERM) ends like Ctrl-C: exit 2, the scratch directory removed (issue 20)."""
+    import signal
+    import time
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "FLOWGATE_TMPDIR": str(scratch), "FLOWGATE_NO_CACHE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "gate", "scan", str(SAMPLES / "sam-vulnerable")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(scratch.iterdir()) and time.monotonic() < deadline:  # wait until the scan has begun
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, out[-2000:] + err[-2000:]
+    assert "flowgate: interrupted" in err and "Traceback" not in err
+    assert list(scratch.iterdir()) == []

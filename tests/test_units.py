@@ -245,3 +245,26 @@ def test_cache_entries_verify_or_miss(tmp_path, monkeypatch):
     assert keyed.load(a) == ([], {})
     monkeypatch.setenv("FLOWGATE_CACHE_KEY", "another")  # a writer without the key
     assert PysaCache(tmp_path).load(a) is None
+
+
+def test_a_full_scratch_file_system_is_a_located_error(tmp_path, monkeypatch):
+    import errno
+    from pathlib import Path as _Path
+
+    import pytest as _pytest
+
+    from gate.common.errors import GateInputError
+    from gate.instrument.build import materialize
+    from gate.instrument.types import InstrumentedApp
+
+    app = InstrumentedApp(tmp_path / "root", tmp_path / "models", tmp_path / "stubs")
+    app.files[tmp_path / "root" / "a.py"] = "x = 1\n"
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_Path, "write_text", full)
+    with _pytest.raises(GateInputError) as err:
+        materialize(app)
+    assert err.value.message.startswith("cannot write the instrumented copy: No space left on device")
+    assert err.value.where == str(tmp_path)

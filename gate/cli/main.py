@@ -12,6 +12,7 @@ import difflib
 import gc
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -77,11 +78,18 @@ def entry() -> NoReturn:
     directory are written or removed before ``main`` returns, so only the standard streams need
     flushing. In-process callers use ``main``."""
     gc.disable()
+    # A CI runner cancels a job with SIGTERM: end as Ctrl-C does, so the scratch directory is
+    # removed (``scan``'s finally) and the gate still blocks (exit 2), instead of dying mid-write.
+    signal.signal(signal.SIGTERM, _terminated)
     code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe must not turn into a traceback
             stream.flush()
     os._exit(code)
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 COMMANDS = ("scan", "sam", "cache", "init", "policy")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gate.common.errors import GateInputError
 from gate.instrument.hops import _hops_module
 from gate.instrument.models import _app_models, _policy_models, _taint_config, content_legs
 from gate.instrument.rewrite import _copy_code_root
@@ -67,12 +68,18 @@ def instrument(model: AppModel, plan: Plan, workdir: Path, policy: Policy) -> In
 
 
 def materialize(app: InstrumentedApp, files: dict[Path, str] | None = None) -> None:
-    """Write the copy (or ``files``, a part of it) where Pysa reads it."""
-    for d in (app.root, app.models_dir, app.stubs_dir):
-        d.mkdir(parents=True, exist_ok=True)
-    made: set[Path] = set()
-    for path, text in (app.files if files is None else files).items():
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_text(text, encoding="utf-8")
+    """Write the copy (or ``files``, a part of it) where Pysa reads it; a full or read-only scratch
+    file system is a located error naming the directory, not an internal error."""
+    try:
+        for d in (app.root, app.models_dir, app.stubs_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        made: set[Path] = set()
+        for path, text in (app.files if files is None else files).items():
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise GateInputError(f"cannot write the instrumented copy: {exc.strerror or exc} (set "
+                             "$FLOWGATE_TMPDIR to a file system with room)",
+                             str(app.root.parent)) from None
