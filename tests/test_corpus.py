@@ -907,6 +907,15 @@ def _(d: Path) -> None:
     _os.mkfifo(d / "src" / "fifo.py")
 
 
+@case("module-shadowing-os", 2, err=("os.py in ", "shadows the standard or SDK module of that name"))
+def _(d: Path) -> None:
+    """``os`` is loaded before the handler runs, so ``os.system`` is the real one on Lambda, but a
+    local os.py would hide the sink from the analysis: the gate says it cannot tell (exit 2)."""
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+    write(d / "src" / "os.py", "def system(cmd):\n    return 0\n")
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 

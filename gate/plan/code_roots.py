@@ -133,11 +133,36 @@ def is_code_location(path: Path) -> bool:
     return inside is not None and has_directory(*inside)
 
 
+# Modules whose sinks the policy models: an application module of the same name at the top of a
+# code root is what ``import subprocess`` loads on Lambda (the code root comes first on sys.path),
+# and would hide every sink from the analysis. (``os`` and ``sys`` are loaded before the handler, so
+# a local copy does not take their place; it is still reported: the gate cannot tell.)
+SHADOWED = frozenset({"os", "subprocess", "pickle", "marshal", "shelve", "sqlite3", "shutil", "yaml", "requests",
+                      "urllib", "urllib3", "httpx", "jsonpickle", "dill", "boto3", "botocore", "importlib",
+                      "builtins", "traceback"})
+
+
+def shadowing_modules(root: CodeRootPlan) -> list[Path]:
+    """Application modules (or packages) at the top of the code root named like a modelled module."""
+    out = []
+    for path in root.files:
+        rel = path.relative_to(root.directory)
+        top = rel.parts[0].removesuffix(".py") if rel.parts else ""
+        if top in SHADOWED and (len(rel.parts) == 1 or rel.parts[1:] == ("__init__.py",)):
+            out.append(path)
+    return out
+
+
 def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_problems: dict[Path, str]
                      ) -> str | None:
     """Why ``fn``'s handler cannot be analysed (a located message), or ``None``."""
     assert fn.handler_file and fn.handler_function
     where = _template_of(model, fn)
+    shadows = shadowing_modules(root)
+    if shadows:
+        names = ", ".join(str(p.relative_to(root.directory)) for p in shadows)
+        return (f"{names} in {root.directory} shadows the standard or SDK module of that name: what the code's "
+                f"import runs, and so its sinks, cannot be told ({where})")
     path = root.directory / fn.handler_file
     if path in file_problems:
         return file_problems[path]
