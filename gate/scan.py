@@ -200,6 +200,9 @@ def _scan(path: Path, template: Path | None, policy: Policy | None, fail_on: str
         progress.stage("tracing findings")
         findings = build_findings(model, app, issues, models, policy)
         warnings = triage(findings, model, policy, fail_on, baseline) + cache_warnings
+        if policy.disabled:
+            warnings.append(f"policy {policy.origin} does not enforce the bundled rule(s) "
+                            f"{', '.join(policy.disabled)}: flows of those kinds are not looked for")
         timings["findings"] = time.monotonic() - t3
         progress.done()
     finally:

@@ -916,6 +916,16 @@ def _(d: Path) -> None:
     write(d / "src" / "os.py", "def system(cmd):\n    return 0\n")
 
 
+@case("policy-disabling-every-rule-says-so", 0,
+      out=("policy disables 7 rule(s): code-injection, sql-injection", "does not enforce the bundled rule(s)"))
+def _(d: Path) -> None:
+    """A project policy that switches every rule off passes (a policy floor is not built yet), but
+    never quietly: the summary line and the warnings say what it disables."""
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+    write(d / "flowgate.yml", "version: 1\nextends: none\nrules: []\n")
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 

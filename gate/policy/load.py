@@ -156,7 +156,10 @@ def compile_policy(data: dict[str, Any], origin: str) -> Policy:
                                      origin) from None
         suppressions.append(Suppression(s["rule"], s["reason"], s.get("function"), s.get("construct_path"),
                                         s.get("handler"), s.get("sink"), expires))
+    bundled = [r["name"] for r in _read_yaml(DEFAULT_POLICY_PATH).get("rules", [])]
+    enforced = {r.name for r in rules}
     return Policy(
+        disabled=[name for name in bundled if name not in enforced],
         block_at=data.get("block_at", "high"), rules=rules,
         sanitizers=list(dict.fromkeys(data.get("sanitizers", []))),
         custom_sources=custom_sources, custom_sinks=custom_sinks, suppressions=suppressions, origin=origin,

@@ -50,6 +50,9 @@ class Policy:
     origin: str = "bundled default"
     source_kinds: list[str] = field(default_factory=list)
     sink_kinds: list[str] = field(default_factory=list)
+    # Bundled rules this policy does not enforce (``extends: none``, ``enabled: false``): every report
+    # says so, so a policy that switches the gate off cannot do it quietly.
+    disabled: list[str] = field(default_factory=list)
 
     @property
     def rules_by_code(self) -> dict[int, Rule]:

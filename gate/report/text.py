@@ -114,6 +114,8 @@ def summary_line(result: ScanResult) -> str:
         summary += f", {len(scoped_out)} out of scope (no untrusted input reaches them)"
     if result.incomplete:
         summary += f"; INCOMPLETE: {len(result.incomplete)} not analysed"
+    if result.policy is not None and result.policy.disabled:
+        summary += f"; policy disables {len(result.policy.disabled)} rule(s): {', '.join(result.policy.disabled)}"
     return for_terminal(summary)
 
 
