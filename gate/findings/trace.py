@@ -113,8 +113,7 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
             steps.append(Step(st.kind, st.file, st.line, st.column, st.message, reader if in_reader else st.function))
         hops = [*store.hops, hop, *read.hops]
         low = any(h.confidence != "resolved" for h in hops)
-        needs = [h.would_need for h in hops if h.would_need]
-        latent = f"latent: would reach {read.sink_callable} if {' and '.join(needs)}" if needs else ""
+        latent = _latent_note(hops, read.sink_callable)
         out.append(Finding(rule, rule.severity, "low" if low else "high",
                            store.source_function, read.sink_function if read.hops else reader,
                            read.sink_callable, steps, hops,
@@ -122,6 +121,12 @@ def _join(model: AppModel, app: InstrumentedApp, rule: Rule, bucket: str, store:
                                   *(f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved")],
                            sink_scope=read.sink_scope, origin=store.origin, latent=latent))
     return out
+
+
+def _latent_note(hops: list[Hop], sink_callable: str) -> str:
+    """What would make a flow through writes a role denies real ("" when no hop is latent)."""
+    needs = [h.would_need for h in hops if h.would_need]
+    return f"latent: would reach {sink_callable} if {' and '.join(needs)}" if needs else ""
 
 
 def _store_site(app: InstrumentedApp, name: str) -> ContentSite | None:
@@ -227,8 +232,7 @@ def _finding(model: AppModel, app: InstrumentedApp, issue: dict[str, Any], raw: 
     sink_callable = "HTTP response" if "HttpResponse" in rule.sinks else app.user_name(leaf)
     low = any(h.confidence != "resolved" for h in hops)
     notes = [f"{h.label(model)}: {h.note}" for h in hops if h.confidence != "resolved"]
-    needs = [h.would_need for h in hops if h.would_need]
-    latent = (f"latent: would reach {sink_callable} if {' and '.join(needs)}" if needs else "")
+    latent = _latent_note(hops, sink_callable)
     if latent:
         notes.insert(0, latent)
     return Finding(rule, rule.severity, "low" if low else "high", source_fn, fn, sink_callable, steps, hops,

@@ -139,13 +139,12 @@ _SINK_MODULES = frozenset({"os", "subprocess", "pickle", "marshal", "shelve", "y
 
 def _unimported_modules(module: ModuleIndex) -> list[str]:
     """Sink modules used as ``name.attr`` in ``module`` although nothing binds ``name`` there."""
-    used = {n.value.id for n in ast.walk(module.tree) if isinstance(n, ast.Attribute)
-            and isinstance(n.value, ast.Name) and n.value.id in _SINK_MODULES}
-    if not used:
-        return []
+    used: set[str] = set()
     bound: set[str] = set(module.imports)
-    for n in ast.walk(module.tree):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+    for n in ast.walk(module.tree):  # one pass: the names used as modules, and every name bound
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in _SINK_MODULES:
+            used.add(n.value.id)
+        elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
             bound.add(n.id)
         elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             bound.add(n.name)
@@ -189,26 +188,18 @@ def _printed_exception_edits(module: ModuleIndex) -> list[Edit]:
 
 
 def _exception_repr_edits(module: ModuleIndex) -> list[Edit]:
-    """``repr(exc)`` of a name an ``except ... as exc`` of the same function binds is exception text
+    """``repr(exc)`` of a name an ``except ... as exc`` of the module binds is exception text
     (``_fg_sdk.exception_repr``). ``f"{exc!r}"`` is not rewritten (f-string positions are not
     reliable before Python 3.12)."""
-    if "repr(" not in module.source:
+    if "repr(" not in module.source or "repr" in module.imports:
         return []
-    edits = []
-    for scope in ast.walk(module.tree):
-        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
-            continue
-        caught = {h.name for h in ast.walk(scope) if isinstance(h, ast.ExceptHandler) and h.name}
-        if not caught:
-            continue
-        for node in ast.walk(scope):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "repr"
-                    and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and node.args[0].id in caught
-                    and "repr" not in module.imports):
-                edits.append(Edit((node.func.lineno, node.func.col_offset),
-                                  (node.func.end_lineno or node.func.lineno, node.func.end_col_offset or 0),
-                                  f"{_SDK_ALIAS}.exception_repr"))
-    return list({(e.start, e.end): e for e in edits}.values())
+    caught = {h.name for h in ast.walk(module.tree) if isinstance(h, ast.ExceptHandler) and h.name}
+    return [Edit((call.func.lineno, call.func.col_offset),
+                 (call.func.end_lineno or call.func.lineno, call.func.end_col_offset or 0),
+                 f"{_SDK_ALIAS}.exception_repr")
+            for call, _scope in module.calls
+            if isinstance(call.func, ast.Name) and call.func.id == "repr" and len(call.args) == 1
+            and isinstance(call.args[0], ast.Name) and call.args[0].id in caught]
 
 
 def _constant_index(node: ast.expr) -> int | None:
