@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from gate.common.intrinsics import references
-from gate.instrument.edits import apply_edits
-from gate.instrument.types import Edit
+from gate.common.line_edits import Edit, apply_edits
 from gate.model.types import Trigger
 from gate.pyast.index import CodeRoot
 from gate.pyast.resolve import resolve_handle, resolve_str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from gate.instrument.types import Edit
+from gate.common.line_edits import Edit
 
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
@@ -42,24 +42,3 @@ def _find_open_paren(source: str, after: tuple[int, int]) -> tuple[int, int]:
             return line, idx
         line, col = line + 1, 0
     raise ValueError("call without an opening parenthesis")
-
-
-def apply_edits(source: str, edits: list[Edit]) -> tuple[str, dict[int, list[tuple[int, int]]]]:
-    """Apply non-overlapping edits (byte columns, as ``ast`` reports them); keep line numbers."""
-    lines = [line.encode("utf-8") for line in source.split("\n")]
-    shifts: dict[int, list[tuple[int, int]]] = {}
-    accepted: list[Edit] = []
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if accepted and e.start < accepted[-1].end:
-            continue  # overlapping rewrite (e.g. an SDK call nested in another): keep the outer one
-        accepted.append(e)
-    for e in reversed(accepted):
-        (sl, sc), (el, ec) = e.start, e.end
-        head, tail = lines[sl - 1][:sc], lines[el - 1][ec:]
-        new = (head + e.text.encode("utf-8") + tail).split(b"\n")
-        assert len(new) == el - sl + 1, "an edit changed the number of lines"
-        lines[sl - 1: el] = new
-        if sl == el:
-            delta = len(e.text.encode("utf-8")) - (ec - sc)
-            shifts.setdefault(sl, []).append((sc, delta))
-    return "\n".join(line.decode("utf-8") for line in lines), shifts

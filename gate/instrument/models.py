@@ -3,7 +3,6 @@ as sinks, S3 content legs, and the policy's sanitizers, custom sources and sinks
 
 from __future__ import annotations
 
-import ast
 import builtins
 from dataclasses import replace
 
@@ -21,6 +20,7 @@ from gate.model.types import AppModel, Function
 from gate.plan.types import CodeRootPlan, ContentPlan, Plan
 from gate.policy.rules import Rule
 from gate.policy.types import Policy
+from gate.pyast.handlers import HandlerTarget, resolve_handler
 
 _FIRST_CODE = 90000  # content-leg rule codes: far above policy rule codes
 
@@ -62,15 +62,17 @@ def _app_models(model: AppModel, plan: Plan, app: InstrumentedApp, policy: Polic
         entries = [(fn, root) for fn, root in users if model.entry_kinds(fn.key)]
         if not entries:
             continue
-        params = _handler_params(*entries[0])
-        if params is None:
-            app.warnings += [f"{fn.logical_id}: handler {fn.handler} is not a plain function; its event "
-                             "is not modelled as untrusted input" for fn, _root in entries]
-            continue
+        fn0, root0 = entries[0]
+        module = root0.handler_module(fn0)
+        target = resolve_handler(module, fn0.handler_function) if module and fn0.handler_function else None
+        assert isinstance(target, HandlerTarget), "the plan leaves out functions whose handler cannot be told"
+        callable_name = f"{root0.package}.{target.module.dotted}.{target.qualname}"
+        if callable_name != dotted:  # a method, a partial's function, an import: findings name it so
+            app.handlers.setdefault(callable_name, []).extend(fn.key for fn, _root in users)
         kinds = ", ".join(dict.fromkeys(k for fn, _root in entries
                                         for k in policy.entry_source_kinds(model.entry_kinds(fn.key))))
-        sig = ", ".join([f"{params[0]}: TaintSource[{kinds}]", *params[1:]])
-        out.append((Owner(package=entries[0][1].package), f"def {dotted}({sig}) -> TaintSink[HttpResponse]: ...\n"))
+        sig = ", ".join(f"{p}: TaintSource[{kinds}]" if i == target.event else p for i, p in enumerate(target.params))
+        out.append((Owner(package=root0.package), f"def {callable_name}({sig}) -> TaintSink[HttpResponse]: ...\n"))
     out += _content_models(app, policy)
     return out
 
@@ -88,17 +90,6 @@ def _content_models(app: InstrumentedApp, policy: Policy) -> list[tuple[Owner, s
             model = f"def {HOPS_MODULE}.{helper}(*args, **kwargs) -> TaintSource[{', '.join(kinds)}]: ...\n"
             out.append((app.generated[helper].owner, model))
     return out
-
-
-def _handler_params(fn: Function, root: CodeRootPlan) -> list[str] | None:
-    module = root.handler_module(fn)
-    if module is None:
-        return None
-    for node in module.tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == fn.handler_function:
-            args = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-            return args if args else None
-    return None
 
 
 def _policy_models(plan: Plan, policy: Policy) -> tuple[list[tuple[Owner, str]], list[str]]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from gate.instrument.edits import _continuations, _find_open_paren, _statement_edit, _utf8_cookie, apply_edits
+from gate.common.line_edits import Edit, apply_edits
+from gate.instrument.edits import _continuations, _find_open_paren, _statement_edit, _utf8_cookie
 from gate.instrument.types import (
     _HOPS_ALIAS,
     _SDK_ALIAS,
     HOPS_MODULE,
     SDK_MODULE,
-    Edit,
     InstrumentedApp,
 )
 from gate.plan.types import CodeRootPlan, ContentSite, WriteSite

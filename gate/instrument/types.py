@@ -76,13 +76,6 @@ class Generated:
 
 
 @dataclass
-class Edit:
-    start: tuple[int, int]  # (line, byte column), 1-based line
-    end: tuple[int, int]
-    text: str
-
-
-@dataclass
 class InstrumentedApp:
     root: Path  # the analysis root (pyrefly project)
     models_dir: Path

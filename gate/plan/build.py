@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gate.model.types import AppModel, Trigger
 from gate.plan.argv_calls import argv_sites
-from gate.plan.code_roots import _code_root, _handler_problem, _template_of, is_code_location
+from gate.plan.code_roots import _code_root, _handler_problem, _template_of, is_code_location, skipped_imports
 from gate.plan.content import plan_content, read_api
 from gate.plan.reach import reachable_scopes, reached_by
 from gate.plan.targets import iam_check, names, target_resources
@@ -59,12 +59,15 @@ def build_plan(model: AppModel) -> Plan:
                 root.layers.append(layer)
     code_roots = [r for r in roots.values() if r.functions] + list(layers.values())
     writes: list[WriteSite] = []
+    dynamic: list[str] = []
     for root in code_roots:
         for path in root.files:
             module = root.index.module(root.index.dotted_name(path))
             if module is None:
                 continue
             _scan_module(model, root, module, writes)
+            dynamic += [f"{path}:{u.line}: {u.what}: {u.why}" for u in module.unresolved]
+            dynamic += skipped_imports(root, module)
             root.sdk_sites += argv_sites(module)
             found = find_validations(module)
             if found:
@@ -74,7 +77,7 @@ def build_plan(model: AppModel) -> Plan:
             site.reached_by = reached_by(root, site.module, site.scope_name)
             _resolve_edges(model, root, site)
     plan = Plan(code_roots, writes, model.with_problems(function_problems),
-                function_problems=function_problems,
+                function_problems=function_problems, dynamic_problems=dynamic,
                 file_problems={p: why for p, why in file_problems.items()
                                if any(r.directory in p.parents for r in code_roots)})
     plan.content = plan_content(model, plan)

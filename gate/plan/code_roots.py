@@ -4,6 +4,10 @@ index, the package name of each root in the copy, and whether a handler can be a
 from __future__ import annotations
 
 import ast
+import base64
+import csv
+import hashlib
+import io
 import os
 import re
 import stat
@@ -12,11 +16,13 @@ from pathlib import Path
 from gate.common.errors import GateInputError
 from gate.model.types import AppModel, Function
 from gate.plan.types import CodeRootPlan
-from gate.pyast.index import CodeRoot
+from gate.pyast.handlers import resolve_handler
+from gate.pyast.index import MAX_SOURCE_BYTES, CodeRoot, ModuleIndex
 from gate.pyast.zipped import archive_of, has_directory, is_archive, members, read_member
 from gate.services.registry import CATALOGUE
 
 PACKAGE_PREFIX = "fgpkg_"  # every instrumented code root is a package named fgpkg_<n>_<dir>
+_MAX_RECORD = 8 << 20  # a RECORD or top_level.txt larger than this vouches for nothing
 _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".aws-sam", "cdk.out", ".venv", "venv", ".tox"}
 
 
@@ -59,15 +65,7 @@ def python_files(directory: Path, boundary: Path | None = None) -> tuple[list[Pa
     with os.scandir(directory) as entries:
         infos = [e.path for e in entries if e.name.endswith((".dist-info", ".egg-info")) and e.is_dir()]
     for info in infos:
-        top = Path(info, "top_level.txt")
-        if top.is_file():
-            vendored.update(line.strip() for line in top.read_text(errors="replace").splitlines() if line.strip())
-        record = Path(info, "RECORD")
-        if record.is_file():
-            for line in record.read_text(errors="replace").splitlines():
-                first = line.split(",", 1)[0].split("/", 1)[0]
-                if first and not first.endswith((".dist-info", ".egg-info")) and first != "..":
-                    vendored.add(first.removesuffix(".py"))
+        vendored |= _vouched_for(Path(info), directory)
     files: list[Path] = []
     seen_dirs: set[tuple[int, int]] = set()  # (device, inode): the same directory or file by any path
     seen_files: set[tuple[int, int]] = set()
@@ -98,6 +96,61 @@ def python_files(directory: Path, boundary: Path | None = None) -> tuple[list[Pa
                 seen_files.add((st.st_dev, st.st_ino))
                 files.append(Path(path))
     return sorted(files), sorted(vendored)
+
+
+def skipped_imports(root: CodeRootPlan, module: ModuleIndex) -> list[str]:
+    """Imports of ``module`` that resolve into a folder the walk skips (``node_modules/helper.py``
+    imported as ``node_modules.helper``): code that runs but is never analysed, located."""
+    out = []
+    for node in module.import_nodes:
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if not node.level else []
+        for name in names:
+            top = name.split(".", 1)[0]
+            if top in _SKIP_DIRS and (root.directory / top).is_dir():
+                out.append(f"{module.path}:{node.lineno}: imports {name} from {top}/, a folder the gate does not "
+                           "analyse (rename the folder, or move the code out of it)")
+    return out
+
+
+def _vouched_for(info: Path, directory: Path) -> set[str]:
+    """The top-level names an installed distribution's ``RECORD`` vouches for: every ``.py`` file
+    under the name is listed there with its sha256, and matches it. A folder beside a made-up
+    ``*.dist-info`` (no RECORD, a file it does not list, a hash that does not match) is application
+    code and is analysed; only a consistent installation is left out as a vendored library. (A
+    RECORD forged with the right hashes still hides its package: the README's threat model says so.)"""
+    record = info / "RECORD"
+    if not record.is_file() or record.stat().st_size > _MAX_RECORD:
+        return set()
+    hashes: dict[str, str] = {}
+    for row in csv.reader(io.StringIO(record.read_text(errors="replace"))):
+        if len(row) >= 2 and row[1].startswith("sha256="):
+            hashes[row[0]] = row[1].removeprefix("sha256=")
+    names = {row.split("/", 1)[0].removesuffix(".py") for row in hashes
+             if not row.split("/", 1)[0].endswith((".dist-info", ".egg-info")) and not row.startswith("..")}
+    top = info / "top_level.txt"
+    if top.is_file() and top.stat().st_size <= _MAX_RECORD:
+        names |= {line.strip() for line in top.read_text(errors="replace").splitlines() if line.strip()}
+    return {name for name in names if _matches(directory, name, hashes)}
+
+
+def _matches(directory: Path, name: str, hashes: dict[str, str]) -> bool:
+    single = directory / f"{name}.py"
+    package = directory / name
+    files = [single] if single.is_file() and not single.is_symlink() else []
+    if package.is_dir() and not package.is_symlink():
+        files += [Path(d, f) for d, _dirs, names in os.walk(package) for f in names  # links not followed
+                  if f.endswith(".py") and "__pycache__" not in Path(d).parts]
+    if not files:
+        return package.is_dir() or single.exists()  # data or compiled code only: nothing here to analyse
+    for path in files:
+        expected = hashes.get(path.relative_to(directory).as_posix())
+        if expected is None or not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_SOURCE_BYTES:
+            return False
+        digest = base64.urlsafe_b64encode(hashlib.sha256(path.read_bytes()).digest()).rstrip(b"=").decode()
+        if digest != expected:
+            return False
+    return True
 
 
 def _within(path: str, limit: str) -> bool:
@@ -171,8 +224,5 @@ def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_pro
     module = root.handler_module(fn)
     if module is None:
         return f"handler module {fn.handler_file} is not importable Python ({path})"
-    defined = {n.name for n in module.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-    assigned = set(module.module_scope.assigns) | set(module.imports)
-    if fn.handler_function not in defined | assigned:
-        return f"handler function {fn.handler_function!r} is not defined in {path} ({where})"
-    return None
+    target = resolve_handler(module, fn.handler_function)
+    return f"{target} ({where})" if isinstance(target, str) else None

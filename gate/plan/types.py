@@ -117,6 +117,8 @@ class Plan:
     model: AppModel
     content: ContentPlan = field(default_factory=lambda: ContentPlan([], []))
     function_problems: dict[str, str] = field(default_factory=dict)  # function key -> why not analysed
+    # located code the gate cannot follow (a computed import or attribute, a computed SDK service)
+    dynamic_problems: list[str] = field(default_factory=list)
     file_problems: dict[Path, str] = field(default_factory=dict)  # module left out of its code root -> why
     out_of_scope: dict[str, str] = field(default_factory=dict)  # function key -> why nothing untrusted reaches it
 

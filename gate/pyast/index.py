@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.common.errors import GateInputError
+from gate.pyast.dynamic import normalise
 from gate.pyast.types import SdkCatalogue
 from gate.pyast.zipped import archive_of, read_member
 
@@ -56,11 +57,19 @@ class ModuleIndex:
         self.root = root
         self.dotted = dotted
         self.path = path
-        self.source = source
         try:
             self.tree = ast.parse(source, filename=str(path))
         except SyntaxError as exc:
             raise GateInputError(f"Python syntax error: {exc.msg}", f"{path}:{exc.lineno}") from None
+        # Read as the interpreter runs it (gate/pyast/dynamic.py): every stage and the copy see this text.
+        normal, self.unresolved = normalise(source, self.tree)
+        if normal != source:
+            try:
+                self.tree = ast.parse(normal, filename=str(path))
+                source = normal
+            except SyntaxError:  # a normalisation bug must not hide the module: analyse it as written
+                pass
+        self.source = source
         self.imports: dict[str, tuple[str, str | None]] = {}  # local name -> (module, attribute)
         self.module_scope = Scope(self, None)
         self.scopes: dict[ast.AST, Scope] = {}

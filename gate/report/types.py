@@ -47,4 +47,5 @@ class ScanResult:
         out += [why for why in self.plan.file_problems.values() if why not in reasons]
         out += [f"{f.logical_id}: layer {layer} is not analysed (its code is not here)"
                 for f in self.model.analysable_functions() for layer in f.unseen_layers]
+        out += self.plan.dynamic_problems
         return out
