@@ -16,17 +16,20 @@ class FlowGate:
     @staticmethod
     def enable(app: Any, *, policy: str | Path | None = None, fail_on: str | None = None,
                allow_incomplete: bool = False, reports: tuple[str, ...] = REPORT_FORMATS,
-               cache_dir: str | Path | None = None, no_cache: bool = False) -> FlowGatePlugin:
+               cache_dir: str | Path | None = None, no_cache: bool = False,
+               policy_floor: str | Path | None = None) -> FlowGatePlugin:
         """Gate ``app``'s synthesis. ``policy``: a flowgate.yml (default: ``flowgate.yml`` in the current
         directory if there is one, else the bundled policy); ``fail_on``: lowest blocking severity;
         ``reports``: formats written to ``cdk.out/flowgate/``; the Pysa result cache is on unless
-        ``no_cache`` (or ``$FLOWGATE_NO_CACHE``)."""
+        ``no_cache`` (or ``$FLOWGATE_NO_CACHE``); ``policy_floor``: the pipeline's floor, which the
+        policy may tighten but not lower (default: ``$FLOWGATE_POLICY_FLOOR``)."""
         unknown = [r for r in reports if r not in REPORT_FORMATS]
         if unknown:
             raise ValueError(f"unknown report format(s) {unknown}; known: {list(REPORT_FORMATS)}")
         aspect = FlowGateAspect()
         options = GateOptions(Path(policy) if policy else None, fail_on, allow_incomplete, tuple(reports),
-                              Path(cache_dir) if cache_dir else None, no_cache)
+                              Path(cache_dir) if cache_dir else None, no_cache,
+                              policy_floor=Path(policy_floor) if policy_floor else None)
         plugin = FlowGatePlugin(aspect, options)
         cdk.Aspects.of(app).add(aspect)
         cdk.Validations.of(app).add_plugins(plugin)

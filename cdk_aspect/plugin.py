@@ -43,6 +43,7 @@ class GateOptions:
     cache_dir: Path | None = None
     no_cache: bool = False
     project_dir: Path = field(default_factory=Path.cwd)
+    policy_floor: Path | None = None
 
 
 @dataclass
@@ -79,7 +80,8 @@ class FlowGatePlugin:
         try:
             from gate.policy.load import find_policy
 
-            names = [r.name for r in find_policy(self._options.policy, self._options.project_dir).rules]
+            opts = self._options
+            names = [r.name for r in find_policy(opts.policy, opts.project_dir, opts.policy_floor).rules]
         except Exception:  # the same error is reported by validate(); names are informational
             names = []
         return [*names, INCOMPLETE_RULE, ERROR_RULE]
@@ -131,7 +133,7 @@ class FlowGatePlugin:
         (report_dir / "constructs.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n",
                                                     encoding="utf-8")
         opts = self._options
-        policy = find_policy(opts.policy, opts.project_dir)
+        policy = find_policy(opts.policy, opts.project_dir, opts.policy_floor)
         result = scan(outdir, policy=policy, fail_on=opts.fail_on,
                       cache=from_options(opts.cache_dir, opts.no_cache))
         written = write_reports(result, reports_dir(outdir, opts.project_dir), opts.project_dir, opts.reports)

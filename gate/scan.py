@@ -200,6 +200,7 @@ def _scan(path: Path, template: Path | None, policy: Policy | None, fail_on: str
         progress.stage("tracing findings")
         findings = build_findings(model, app, issues, models, policy)
         warnings = triage(findings, model, policy, fail_on, baseline) + cache_warnings
+        warnings += policy.notes  # what the pipeline's floor overrode in the project's policy
         if policy.disabled:
             warnings.append(f"policy {policy.origin} does not enforce the bundled rule(s) "
                             f"{', '.join(policy.disabled)}: flows of those kinds are not looked for")

@@ -39,6 +39,8 @@ def _gate_options(p: argparse.ArgumentParser) -> None:
                    help="report format (default: text on the terminal)")
     p.add_argument("--output", type=Path, help="write the report here")
     p.add_argument("--policy", type=Path, help="policy file (default: flowgate.yml in the project directory)")
+    p.add_argument("--policy-floor", type=Path,
+                   help="the pipeline's policy floor (default: $FLOWGATE_POLICY_FLOOR)")
     add_verdict_options(p)
     p.add_argument("--baseline", type=Path, help="flows recorded in this baseline do not block")
     p.add_argument("--explain", action="store_true", help="print the trigger graph and every decision")
@@ -91,7 +93,7 @@ def check(build_dir: Path, args: argparse.Namespace) -> int:
     project = (args.project_dir or _project_dir(build_dir)).resolve()
     try:
         template = built_template(build_dir)
-        policy = find_policy(args.policy, project)
+        policy = find_policy(args.policy, project, args.policy_floor)
         baseline = read_baseline(args.baseline) if args.baseline else None
         result = scan(template, policy=policy, fail_on=args.fail_on, baseline=baseline,
                       code_dirs=source_code_dirs(build_dir), cache=from_options(args.cache_dir, args.no_cache),

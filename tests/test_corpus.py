@@ -727,11 +727,13 @@ def _(d: Path) -> None:
                                 b"    os.system('\xe9cho ' + event['body'])\n")
 
 
-@case("decorated-handler", 0, err=(), out=("not a plain function",))
+@case("callable-instance-handler", 1, out=("HttpApi → Fn → os.system at src/app.py:15",))
 def _(d: Path) -> None:
+    """``handler = Handler()``: Lambda calls ``Handler.__call__`` with the event."""
     sam(d, {"Fn": "src/"})
     write(d / "src" / "app.py", """\
 import functools
+import os
 
 
 def traced(fn):
@@ -742,8 +744,9 @@ def traced(fn):
 
 
 class Handler:
+    @traced
     def __call__(self, event, context):
-        return None
+        os.system("echo " + event["body"])
 
 
 handler = Handler()
@@ -919,11 +922,196 @@ def _(d: Path) -> None:
 @case("policy-disabling-every-rule-says-so", 0,
       out=("policy disables 7 rule(s): code-injection, sql-injection", "does not enforce the bundled rule(s)"))
 def _(d: Path) -> None:
-    """A project policy that switches every rule off passes (a policy floor is not built yet), but
+    """A project policy that switches every rule off passes when the pipeline sets no floor, but
     never quietly: the summary line and the warnings say what it disables."""
     sam(d, {"Fn": "src/"})
     write(d / "src" / "app.py", VULNERABLE)
     write(d / "flowgate.yml", "version: 1\nextends: none\nrules: []\n")
+
+
+# --- blinding the analysis: names the type checker does not see as the interpreter does ----------
+
+_RESOLVED_FORMS = {
+    "Getattr": "import os\n\n\ndef handler(event, context):\n    getattr(os, 'system')(event['body'])\n",
+    "DunderImport": "def handler(event, context):\n    __import__('os').system(event['body'])\n",
+    "Importlib": "import importlib\n\n\ndef handler(event, context):\n"
+                 "    importlib.import_module('subprocess').call(event['body'], shell=True)\n",
+    "SysModules": "import sys\n\n\ndef handler(event, context):\n    sys.modules['os'].system(event['body'])\n",
+    "VarsDict": "import os\n\n\ndef handler(event, context):\n    vars(os)['system'](event['body'])\n",
+    "ModuleDict": "import os\n\n\ndef handler(event, context):\n    os.__dict__['popen'](event['body'])\n",
+    "BuiltinsEval": "import builtins\n\n\ndef handler(event, context):\n    getattr(builtins, 'eval')(event['body'])\n",
+    "Nfkc": "import os\n\n\ndef handler(event, context):\n    \uff4f\uff53.system(event['body'])\n",
+    "TypeCheckingElse": "import os\nfrom typing import TYPE_CHECKING\n\n\ndef handler(event, context):\n"
+                        "    if TYPE_CHECKING:\n        pass\n    else:\n        os.system(event['body'])\n",
+    "NotTypeChecking": "import os\nimport typing\n\n\ndef handler(event, context):\n"
+                       "    if not typing.TYPE_CHECKING:\n        os.system(event['body'])\n",
+    "VersionBranch": "import os\nimport sys\n\n\ndef handler(event, context):\n"
+                     "    if sys.version_info < (3, 0) or sys.platform == 'win32':\n        os.system(event['body'])\n",
+}
+
+
+def _every_form_flows(out: str) -> None:
+    for fid in _RESOLVED_FORMS:
+        assert f"HttpApi → {fid} → " in out, (fid, out[-2000:])
+
+
+@case("dynamic-names-given-as-constants-are-followed", 1, check=_every_form_flows)
+def _(d: Path) -> None:
+    """getattr/__import__/importlib/sys.modules/vars/__dict__ with a constant, an NFKC-equivalent
+    identifier, and sinks in branches the type checker decides statically: each a flow, one Pysa run."""
+    sam(d, {fid: f"{fid.lower()}/" for fid in _RESOLVED_FORMS})
+    for fid, code in _RESOLVED_FORMS.items():
+        write(d / fid.lower() / "app.py", code)
+
+
+_COMPUTED = """\
+import importlib
+import os
+import sys
+
+import boto3
+import botocore.session
+
+table = boto3.resource("dynamodb").Table(os.environ.get("TABLE", "t"))
+
+
+def handler(event, context):
+    name = event["op"]
+    getattr(os, name)(event["body"])
+    __import__(name)
+    importlib.import_module(name)
+    sys.modules[name]
+    boto3.client(os.environ["SERVICE"]).put_object(Bucket="b", Key=event["body"], Body=b"")
+    botocore.session.get_session().create_client("s3")
+    getattr(table, name)(Item={"pk": event["body"]})
+"""
+
+
+@case("dynamic-names-computed-are-not-analysed", 2,
+      err=("app.py:13: getattr(os, <computed name>)", "app.py:14: __import__(<computed name>)",
+           "app.py:15: importlib.import_module(<computed name>)", "app.py:16: sys.modules[<computed name>]",
+           "app.py:17: boto3.client(<computed service>)", "app.py:18: botocore create_client",
+           "app.py:19: getattr(table, <computed name>)", "the gate blocks (exit 2)"))
+def _(d: Path) -> None:
+    """The same forms with a computed name: located problems, the scan is incomplete and blocks."""
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", _COMPUTED)
+
+
+_SHAPES = {
+    "BoundMethod": ("app.handler", {"app.py": "import os\n\n\nclass Service:\n    def handle(self, event, context):\n"
+                                              "        os.system(event['body'])\n\n\nhandler = Service().handle\n"}),
+    "InstanceMethod": ("app.handler", {"app.py": "import os\n\n\nclass Service:\n    @staticmethod\n"
+                                                 "    def handle(event, context):\n"
+                                                 "        os.system(event['body'])\n\n\n"
+                                                 "service = Service()\nhandler = service.handle\n"}),
+    "Partial": ("app.handler", {"app.py": "import functools\nimport os\n\n\ndef run(prefix, event, context):\n"
+                                          "    os.system(prefix + event['body'])\n\n\n"
+                                          "handler = functools.partial(run, 'echo ')\n"}),
+    "Lambda": ("app.handler", {"app.py": "import os\n\nhandler = lambda event, context: os.system(event['body'])\n"}),
+    "Alias": ("app.main", {"app.py": "import os\n\n\ndef handler(event, context):\n    os.system(event['body'])\n\n\n"
+                                     "main = handler\n"}),
+    "Imported": ("app.handler", {"app.py": "from impl import handler\n",
+                                 "impl.py": "import os\n\n\ndef handler(event, context):\n"
+                                            "    os.system(event['body'])\n"}),
+}
+
+
+def _every_shape_flows(out: str) -> None:
+    for fid in _SHAPES:
+        assert f"HttpApi → {fid} → os.system" in out, (fid, out[-2000:])
+
+
+@case("handler-shapes-are-followed", 1, check=_every_shape_flows)
+def _(d: Path) -> None:
+    """A bound method, a static method through an instance, functools.partial, a lambda, an alias
+    and an imported handler: the event is modelled where it arrives; one Pysa run."""
+    body = "".join(f"""
+  {fid}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {fid.lower()}/
+      Handler: {handler}
+      Events: {{Api: {{Type: HttpApi, Properties: {{Path: /{fid.lower()}, Method: post}}}}}}
+""" for fid, (handler, _files) in _SHAPES.items())
+    (d / "template.yaml").write_text(SAM_HEAD + "Resources:" + body, encoding="utf-8")
+    for fid, (_handler, files) in _SHAPES.items():
+        for name, text in files.items():
+            write(d / fid.lower() / name, text)
+
+
+@case("handler-from-a-factory-is-not-analysed", 2,
+      err=("handler 'handler' (app.py:9) is bound to make_handler()", "the gate blocks (exit 2)"))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", """\
+import os
+
+
+def make_handler():
+    def inner(event, context):
+        os.system(event["body"])
+    return inner
+
+handler = make_handler()
+""")
+
+
+_HELPER = "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n"
+_CALLS_HELPER = "from {module} import run\n\n\ndef handler(event, context):\n    run(event['body'])\n"
+
+
+@case("code-beside-a-made-up-dist-info-is-analysed", 1, out=("HttpApi → Fn → os.system at src/helper/__init__.py:5",))
+def _(d: Path) -> None:
+    """A package next to a ``*.dist-info`` whose RECORD does not vouch for it is application code."""
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", _CALLS_HELPER.format(module="helper"))
+    write(d / "src" / "helper" / "__init__.py", _HELPER)
+    write(d / "src" / "helper-1.0.dist-info" / "RECORD", "helper/__init__.py,sha256=forged,40\n")
+
+
+@case("a-consistent-vendored-install-is-left-out", 0, out=("0 flow(s)",))
+def _(d: Path) -> None:
+    """The negative twin: a library installed with ``pip --target`` (RECORD hashes match) is
+    vendored code and is not analysed."""
+    import base64
+    import hashlib
+
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", _CALLS_HELPER.format(module="helper"))
+    write(d / "src" / "helper" / "__init__.py", _HELPER)
+    digest = base64.urlsafe_b64encode(hashlib.sha256(_HELPER.encode()).digest()).rstrip(b"=").decode()
+    write(d / "src" / "helper-1.0.dist-info" / "RECORD",
+          f"helper/__init__.py,sha256={digest},{len(_HELPER)}\nhelper-1.0.dist-info/RECORD,,\n")
+
+
+@case("code-imported-from-node-modules-is-not-analysed", 2,
+      err=("app.py:1: imports node_modules.helper from node_modules/, a folder the gate does not analyse",))
+def _(d: Path) -> None:
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", _CALLS_HELPER.format(module="node_modules.helper"))
+    write(d / "src" / "node_modules" / "helper.py", _HELPER)
+
+
+@case("policy-floor-holds-against-the-project-policy", 1, args=("--policy-floor", "{project}/../floor.yml"),
+      out=("HttpApi → Fn → os.system", "policy floor: ", "does not enforce rule code-injection; the pipeline's floor "
+           "does", "suppression code-injection in Fn of"))
+def _(d: Path) -> None:
+    """The pull request disables the rule, raises block_at and adds a suppression without expiry; the
+    pipeline's floor (outside the tree) keeps the rule and refuses the suppression: the flow blocks,
+    loudly. (``extends: none`` is held the same way: tests/test_policy_floor.py.)"""
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE)
+    write(d / "flowgate.yml", """\
+version: 1
+block_at: critical
+rules:
+  - {name: code-injection, enabled: false, severity: low, sources: [Api], sinks: [code-execution]}
+suppressions:
+  - {rule: code-injection, function: Fn, reason: 'trust me, it is fine'}
+""")
+    write(d.parent / "floor.yml", "version: 1\nextends: default\nfloor: {suppressions: expiring, max_days: 30}\n")
 
 
 def test_the_corpus_is_large_enough():
@@ -939,7 +1127,7 @@ def test_corpus_case(name, tmp_path, capsys, monkeypatch):
     before = tree_digest(project)
     for key, value in spec.env.items():
         monkeypatch.setenv(key, value)
-    code = cli.main(["scan", str(project), *spec.args])
+    code = cli.main(["scan", str(project), *(a.replace("{project}", str(project)) for a in spec.args)])
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
     assert "internal error" not in captured.err, captured.err

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--output", type=Path, help="write the report here instead of standard output")
     s.add_argument("--policy", type=Path,
                    help="policy file (default: flowgate.yml in the project directory, else the bundled policy)")
+    s.add_argument("--policy-floor", type=Path,
+                   help="the pipeline's policy floor: the project's policy may tighten it, never lower it "
+                        "(default: $FLOWGATE_POLICY_FLOOR)")
     add_verdict_options(s)
     s.add_argument("--baseline", type=Path, help="flows recorded in this baseline do not block")
     s.add_argument("--write-baseline", type=Path, help="record every current flow in this baseline file")
@@ -221,7 +224,7 @@ def _scan(args: argparse.Namespace) -> int:
     base = (args.template.parent if args.template else (path if path.is_dir() else path.parent)).resolve()
     if not args.template and (base / "manifest.json").is_file() and (base.parent / "cdk.json").is_file():
         base = base.parent  # a CDK cloud assembly: the project (flowgate.yml, sources) is its parent
-    policy = find_policy(args.policy, base)
+    policy = find_policy(args.policy, base, args.policy_floor)
     baseline = read_baseline(args.baseline) if args.baseline else None
     from gate.common.cache import from_options
     from gate.common.progress import Progress

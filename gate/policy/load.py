@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from gate.common.errors import GateInputError
+from gate.policy.floor import FloorDemands, apply_floor
 from gate.policy.rules import SINK_KINDS, SOURCE_KINDS, Rule, custom_kind
 from gate.policy.types import CustomSink, CustomSource, Policy, Suppression
 
 PACKAGE_DIR = Path(__file__).parents[1]  # gate/: schemas/ and default_policy.yml
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "policy.schema.json"
 DEFAULT_POLICY_PATH = PACKAGE_DIR / "default_policy.yml"
+FLOOR_ENV = "FLOWGATE_POLICY_FLOOR"
 POLICY_FILE_NAME = "flowgate.yml"
 _FIRST_CODE = 7001
 _CALLABLE_SINK = re.compile(r"(?P<callable>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\((?P<parameter>[A-Za-z_]\w*)\)")
@@ -77,13 +80,23 @@ def check_policy_file(path: Path) -> Policy:
     return compile_policy(data, str(path))
 
 
-def find_policy(explicit: Path | None, project_dir: Path) -> Policy:
+def find_policy(explicit: Path | None, project_dir: Path, floor: Path | None = None) -> Policy:
+    """The policy of a scan: ``explicit``, else the project's ``flowgate.yml``, else the bundled one;
+    held to the pipeline's floor (``floor``, else ``$FLOWGATE_POLICY_FLOOR``) when there is one."""
     if explicit is not None:
-        return check_policy_file(explicit)
-    candidate = project_dir / POLICY_FILE_NAME
-    if candidate.is_file():
-        return check_policy_file(candidate)
-    return default_policy()
+        policy = check_policy_file(explicit)
+    elif (project_dir / POLICY_FILE_NAME).is_file():
+        policy = check_policy_file(project_dir / POLICY_FILE_NAME)
+    else:
+        policy = default_policy()
+    floor = floor or (Path(os.environ[FLOOR_ENV]) if os.environ.get(FLOOR_ENV) else None)
+    if floor is None:
+        return policy
+    if not floor.is_file():
+        raise GateInputError("policy floor not found (--policy-floor / $FLOWGATE_POLICY_FLOOR)", str(floor))
+    data = _read_yaml(floor)
+    validate(data, str(floor))
+    return apply_floor(policy, compile_policy(data, f"{floor}"), FloorDemands.from_policy_data(data))
 
 
 def default_policy() -> Policy:

@@ -53,6 +53,8 @@ class Policy:
     # Bundled rules this policy does not enforce (``extends: none``, ``enabled: false``): every report
     # says so, so a policy that switches the gate off cannot do it quietly.
     disabled: list[str] = field(default_factory=list)
+    # What the pipeline's floor overrode in the project's policy (gate/policy/floor.py): report warnings.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rules_by_code(self) -> dict[int, Rule]:
