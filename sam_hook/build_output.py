@@ -48,18 +48,37 @@ def built_template(build_dir: Path) -> Path:
     return template
 
 
-def source_code_dirs(build_dir: Path) -> dict[str, Path]:
-    """``[NestedApp/]LogicalId`` -> the source directory ``sam build`` built it from (``build.toml``)."""
+def _build_definitions(build_dir: Path) -> list[dict]:
     toml = build_dir.parent / "build.toml"
     if not toml.is_file():
-        return {}
+        return []
     try:
         data = tomllib.loads(toml.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise GateInputError(f"cannot read SAM build metadata: {exc}", str(toml)) from None
+    return [d for d in (data.get("function_build_definitions") or {}).values() if isinstance(d, dict)]
+
+
+def _custom_build(definition: dict) -> str | None:
+    """The ``Metadata.BuildMethod`` of a function that SAM does not build from its source as is
+    (``makefile``: the Makefile writes whatever it likes into the artifacts directory)."""
+    method = (definition.get("metadata") or {}).get("BuildMethod")
+    return method if isinstance(method, str) and not method.startswith("python") else None
+
+
+def custom_built(build_dir: Path) -> dict[str, str]:
+    """``[NestedApp/]LogicalId`` -> its custom build method, for functions analysed as built."""
+    return {fn: method for d in _build_definitions(build_dir) if (method := _custom_build(d))
+            for fn in d.get("functions") or [] if isinstance(fn, str)}
+
+
+def source_code_dirs(build_dir: Path) -> dict[str, Path]:
+    """``[NestedApp/]LogicalId`` -> the source directory ``sam build`` built it from (``build.toml``).
+    A function with a custom build (a Makefile) is left out: what deploys is what the build wrote, so
+    the build copy is analysed, not the source."""
     out: dict[str, Path] = {}
-    for definition in (data.get("function_build_definitions") or {}).values():
-        if not isinstance(definition, dict) or not isinstance(definition.get("codeuri"), str):
+    for definition in _build_definitions(build_dir):
+        if not isinstance(definition.get("codeuri"), str) or _custom_build(definition):
             continue
         source = Path(definition["codeuri"])
         if not source.is_absolute():

@@ -27,7 +27,7 @@ from gate.common.cache import from_options
 from gate.common.errors import GateInputError
 from gate.common.progress import Progress
 from gate.report.registry import FORMATS
-from sam_hook.build_output import DEFAULT_BUILD_DIR, block, built_template, source_code_dirs
+from sam_hook.build_output import DEFAULT_BUILD_DIR, block, built_template, custom_built, source_code_dirs
 
 # sam build options that take a value and matter to the gate (where the template and output are).
 _TEMPLATE_OPTS = ("-t", "--template-file", "--template")
@@ -93,6 +93,9 @@ def check(build_dir: Path, args: argparse.Namespace) -> int:
     project = (args.project_dir or _project_dir(build_dir)).resolve()
     try:
         template = built_template(build_dir)
+        for fn, method in custom_built(build_dir).items():
+            print(f"flowgate: {fn} is built by BuildMethod {method}: its built code in {build_dir} is analysed "
+                  "(what deploys), not its source", file=sys.stderr)
         policy = find_policy(args.policy, project, args.policy_floor)
         baseline = read_baseline(args.baseline) if args.baseline else None
         result = scan(template, policy=policy, fail_on=args.fail_on, baseline=baseline,

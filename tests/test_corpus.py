@@ -7,7 +7,9 @@ version control. Real Pysa runs for the cases that get that far (about a dozen).
 from __future__ import annotations
 
 import json
+import resource
 import textwrap
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1114,6 +1116,30 @@ suppressions:
     write(d.parent / "floor.yml", "version: 1\nextends: default\nfloor: {suppressions: expiring, max_days: 30}\n")
 
 
+@case("yaml-alias-to-a-large-scalar-repeated", 2, err=("template.yaml: template expands to more than 32 MiB",))
+def _(d: Path) -> None:
+    """1 MiB behind one anchor, referenced 5000 times: 5 GB once expanded. Refused unexpanded."""
+    tags = "".join(f"        - {{Key: k{i}, Value: *big}}\n" for i in range(5000))
+    write(d / "template.yaml", f"Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+                               f"      QueueName: &big {'x' * (1 << 20)}\n      Tags:\n{tags}")
+
+
+@case("yaml-billion-laughs", 2, err=("aliases expand to more than 250000 values",))
+def _(d: Path) -> None:
+    levels = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    write(d / "template.yaml", "Metadata:\n" + "".join(f"  {line}\n" for line in levels)
+          + "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {Tags: *a9}\n")
+
+
+@case("cloud-assembly-manifest-refers-to-itself", 2,
+      err=("manifest.json: cloud assembly refers to an assembly it is part of",))
+def _(d: Path) -> None:
+    """A cloud assembly (the scanned directory is cdk.out) whose nested assembly is itself."""
+    write(d / "manifest.json", json.dumps({"version": "36.0.0", "artifacts": {
+        "Self": {"type": "cdk:cloud-assembly", "properties": {"directoryName": ".", "displayName": "Self"}}}}))
+
+
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 30
 
@@ -1127,8 +1153,14 @@ def test_corpus_case(name, tmp_path, capsys, monkeypatch):
     before = tree_digest(project)
     for key, value in spec.env.items():
         monkeypatch.setenv(key, value)
+    started = time.monotonic()
     code = cli.main(["scan", str(project), *(a.replace("{project}", str(project)) for a in spec.args)])
+    elapsed = time.monotonic() - started
     captured = capsys.readouterr()
+    # Bounded: within a minute, no child (pyrefly, Pysa) past 2 GB, this process under 3 GB at its peak.
+    assert elapsed < 60, f"{name} took {elapsed:.0f} s"
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 2 << 20  # KiB
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 3 << 20
     assert "Traceback" not in captured.out + captured.err
     assert "internal error" not in captured.err, captured.err
     assert code == spec.exit, captured.out[-3000:] + captured.err[-3000:]

@@ -3,6 +3,8 @@ the samples, and `flowgate sam build` / `flowgate sam check` gate the result wit
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -131,11 +133,52 @@ def test_without_build_metadata_the_build_copy_is_analysed_without_vendored_pack
     (app / ".aws-sam" / "build.toml").unlink()
     vendored = build / "ThumbnailFunction" / "requests"
     vendored.mkdir()
-    (vendored / "__init__.py").write_text("import os\nos.system('vendored code is not application code')\n")
+    code = b"import os\nos.system('vendored code is not application code')\n"
+    (vendored / "__init__.py").write_bytes(code)
     info = build / "ThumbnailFunction" / "requests-2.32.0.dist-info"
     info.mkdir()
     (info / "top_level.txt").write_text("requests\n")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(code).digest()).rstrip(b"=").decode()
+    (info / "RECORD").write_text(f"requests/__init__.py,sha256={digest},{len(code)}\n"
+                                 "requests-2.32.0.dist-info/RECORD,,\n")  # as pip writes it
     assert source_code_dirs(build) == {}
     plan = build_plan(build_app_model(load_input(build / "template.yaml")))
     [root] = [r for r in plan.roots if r.directory.name == "ThumbnailFunction"]
     assert [p.name for p in root.files] == ["app.py"] and root.excluded == ["requests"]
+    # A RECORD that does not match the code vouches for nothing: the folder is application code
+    # (here a local `requests/`, which shadows the modelled module: the function is not analysed).
+    (vendored / "__init__.py").write_bytes(code + b"os.system('edited after the install')\n")
+    plan = build_plan(build_app_model(load_input(build / "template.yaml")))
+    assert "shadows the standard or SDK module" in plan.function_problems[
+        next(k for k in plan.function_problems if k.endswith("ThumbnailFunction"))]
+
+
+def test_a_makefile_build_is_gated_on_what_it_built(tmp_path):
+    """``BuildMethod: makefile`` deploys what the Makefile writes, not the source: here a harmless
+    ``app.py`` in the source and a shell injection in the built one. The built code is analysed."""
+    app = tmp_path / "mk"
+    (app / "src").mkdir(parents=True)
+    (app / "template.yaml").write_text("""\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: app.handler
+      Events: {Api: {Type: HttpApi, Properties: {Path: /run, Method: post}}}
+    Metadata:
+      BuildMethod: makefile
+""")
+    (app / "src" / "app.py").write_text('def handler(event, context):\n    return {"statusCode": 200}\n')
+    (app / "src" / "release.txt").write_text('import os\n\n\ndef handler(event, context):\n'
+                                              '    os.system("echo " + event["body"])\n')
+    (app / "src" / "Makefile").write_text("build-Fn:\n\tcp release.txt $(ARTIFACTS_DIR)/app.py\n")
+    assert _flowgate(app, "scan", ".").returncode == 0  # the source alone is harmless
+    proc = _flowgate(app, "sam", "build")
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "Fn is built by BuildMethod makefile: its built code" in proc.stderr
+    assert "HttpApi → Fn → os.system at .aws-sam/build/Fn/app.py:5" in proc.stdout
+    assert (app / ".aws-sam" / "build" / "template.yaml").read_text().startswith("# flowgate: blocked build")

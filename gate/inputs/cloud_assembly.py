@@ -14,8 +14,12 @@ from gate.inputs.types import Stack
 
 
 def load_cloud_assembly(directory: Path, cache: PysaCache | None = None,
-                        index: ConstructIndex | None = None) -> list[Stack]:
+                        index: ConstructIndex | None = None, _reading: frozenset[Path] = frozenset()) -> list[Stack]:
     directory = directory.resolve()
+    if directory in _reading:  # a manifest whose nested assembly is itself or an enclosing one
+        raise GateInputError("cloud assembly refers to an assembly it is part of (a cycle of nested assemblies)",
+                             str(directory / "manifest.json"))
+    _reading = _reading | {directory}
     index = index or read_construct_index(directory)
     manifest_path = directory / "manifest.json"
     try:
@@ -32,7 +36,7 @@ def load_cloud_assembly(directory: Path, cache: PysaCache | None = None,
         if artifact.get("type") == "cdk:cloud-assembly":
             nested_dir = (artifact.get("properties") or {}).get("directoryName")
             if nested_dir and (directory / nested_dir / "manifest.json").is_file():
-                stacks.extend(load_cloud_assembly(directory / nested_dir, cache, index))  # CDK stages
+                stacks.extend(load_cloud_assembly(directory / nested_dir, cache, index, _reading))  # CDK stages
             continue
         if artifact.get("type") != "aws:cloudformation:stack":
             continue

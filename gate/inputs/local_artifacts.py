@@ -54,6 +54,40 @@ def inside(project: Path, path: Path) -> bool:
 MAX_DEPTH = 100  # CloudFormation templates nest a few dozen levels at most; every later stage recurses
 
 
+MAX_EXPANDED = 32 << 20  # a deployable template is at most 1 MB; YAML aliases must not multiply it past this
+
+
+def expanded_size(value: Any, limit: int = MAX_EXPANDED) -> int:
+    """How large ``value`` is once its YAML aliases are expanded (every later stage, SAM's
+    translator included, copies or walks each reference), counted without expanding it: shared
+    nodes are sized once and added each time they are referenced. Stops counting past ``limit``."""
+    sizes: dict[int, int] = {}
+    todo: list[tuple[Any, bool]] = [(value, False)]
+    while todo:
+        node, children_done = todo.pop()
+        if id(node) in sizes:
+            continue
+        if not isinstance(node, dict | list):
+            sizes[id(node)] = len(node) if isinstance(node, str | bytes) else 8
+            continue
+        kids = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        if not children_done:
+            todo.append((node, True))
+            todo.extend((kid, False) for kid in kids if id(kid) not in sizes)
+            continue
+        sizes[id(node)] = min(limit + 1, 8 + sum(sizes[id(kid)] for kid in kids))
+    return sizes[id(value)]
+
+
+def check_document(value: Any, where: str, what: str = "template") -> None:
+    """Bounded nesting and bounded expanded size: located errors instead of a recursion or a hang."""
+    if expanded_size(value) > MAX_EXPANDED:  # first: it is linear in distinct nodes, the depth walk is not
+        raise GateInputError(f"{what} expands to more than {MAX_EXPANDED >> 20} MiB (YAML aliases repeat "
+                             "large values): not analysed", where)
+    if nesting_depth(value) > MAX_DEPTH:
+        raise GateInputError(f"{what} nested deeper than {MAX_DEPTH} levels", where)
+
+
 def nesting_depth(value: Any) -> int:
     """How deep lists and mappings nest in ``value`` (iteratively: it must not recurse itself)."""
     deepest, todo = 0, [(value, 1)]
@@ -109,8 +143,7 @@ class Artifacts:
         except cfn_yaml.TemplateSyntaxError as exc:
             raise GateInputError(f"does not parse: {exc}", f"{path}:{exc.line}:{exc.column}" if exc.line
                                  else str(path)) from None
-        if nesting_depth(document) > MAX_DEPTH:
-            raise GateInputError(f"{path} is nested deeper than {MAX_DEPTH} levels", where)
+        check_document(document, where, str(path))
         return document
 
     def local_document(self, value: str, base_dir: Path, where: str, what: str) -> tuple[Path, Any]:

@@ -15,9 +15,9 @@ from gate.inputs.language_extensions import apply_language_extensions, uses_lang
 from gate.inputs.local_artifacts import (
     MAX_DEPTH,
     Artifacts,
+    check_document,
     inline_includes,
     inline_local_documents,
-    nesting_depth,
     project_root,
 )
 from gate.inputs.sam import is_sam, translate_sam
@@ -52,8 +52,7 @@ def _is_json(text: str) -> bool:
 
 def _checked(tpl: Any, path: Path) -> dict[str, Any]:
     """The shape every later stage relies on, with located errors."""
-    if nesting_depth(tpl) > MAX_DEPTH:
-        raise GateInputError(f"template nested deeper than {MAX_DEPTH} levels", str(path))
+    check_document(tpl, str(path))
     if not isinstance(tpl, dict):
         raise GateInputError("template is not a mapping", str(path))
     resources = tpl.get("Resources")
