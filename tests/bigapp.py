@@ -6,7 +6,12 @@ the first and the last among them; the rest quote it. Function names are long on
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from scale import _PLAIN as _PLAIN_HANDLER  # noqa: E402
+from scale import _S3, _SQS, _STREAM  # noqa: E402
 
 DOMAINS = ["Orders", "Invoices", "Shipments", "Payments", "Refunds", "Customers", "Catalog", "Reviews"]
 
@@ -33,52 +38,9 @@ def handler(event, context):
     s3.put_object(Bucket=os.environ["BUCKET"], Key=key, Body=json.dumps(order))
     return {"statusCode": 202, "body": json.dumps({"key": key})}
 '''
-_TRANSFORM = '''\
-import json
-import os
-
-import boto3
-
-sqs = boto3.client("sqs")
-
-
-def handler(event, context):
-    for record in event["Records"]:
-        key = record["s3"]["object"]["key"]
-        sqs.send_message(QueueUrl=os.environ["QUEUE"], MessageBody=json.dumps({"key": key}))
-'''
-_PERSIST = '''\
-import json
-import os
-
-import boto3
-
-table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
-
-
-def handler(event, context):
-    for record in event["Records"]:
-        job = json.loads(record["body"])
-        table.put_item(Item={"pk": job["key"], "status": "queued"})
-'''
-_ARCHIVE = '''\
-import shlex
-import subprocess
-
-
-def handler(event, context):
-    for record in event["Records"]:
-        key = record["dynamodb"]["NewImage"]["pk"]["S"]
-        subprocess.run("archive " + {quote}, shell=True, check=False)
-'''
-_PLAIN = '''\
-import json
-
-
-def handler(event, context):
-    body = json.loads(event.get("body") or "{}")
-    return {"statusCode": 200, "body": json.dumps({"fields": sorted(body)})}
-'''
+# The S3, SQS, stream and plain handlers are the scale benchmark's (benchmarks/scale.py): one
+# realistic set of handlers for both; this app differs in its names and in which pipelines flow.
+_TRANSFORM, _PERSIST, _ARCHIVE, _PLAIN = _S3, _SQS, _STREAM, _PLAIN_HANDLER
 
 
 def flow_groups(groups: int) -> set[int]:

@@ -40,6 +40,28 @@ def flows(result: ScanResult, latent: bool = False) -> set[tuple]:
     return out
 
 
+ONE_FUNCTION_SAM = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: app.handler
+      Events: {Api: {Type: HttpApi, Properties: {Path: /x, Method: post}}}
+"""
+
+
+def one_function_app(root: Path, code: str, template_extra: str = "") -> Path:
+    """A SAM app of one HttpApi-triggered function ``Fn`` with ``src/app.py`` = ``code``."""
+    (root / "src").mkdir(parents=True)
+    (root / "template.yaml").write_text(ONE_FUNCTION_SAM + template_extra)
+    (root / "src" / "app.py").write_text(code)
+    return root
+
+
 def tree_digest(root: Path) -> str:
     """SHA-256 over every path under ``root``, file contents and symlink targets: proves a tree untouched."""
     h = hashlib.sha256()

@@ -7,28 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import one_function_app
 
 from gate.cli import main as cli
 from gate.pysa.driver import run_pysa
 
 
 def _app(root: Path) -> Path:
-    (root / "src").mkdir(parents=True)
-    (root / "template.yaml").write_text("""\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: src/
-      Handler: app.handler
-      Events: {Api: {Type: HttpApi, Properties: {Path: /x, Method: post}}}
-""")
-    (root / "src" / "app.py").write_text("import os\n\n\ndef handler(event, context):\n"
-                                         "    os.system('echo ' + event['body'])\n")
-    return root
+    return one_function_app(root, "import os\n\n\ndef handler(event, context):\n"
+                                  "    os.system('echo ' + event['body'])\n")
 
 
 def _scan(capsys, app: Path, cache: Path, out: Path) -> tuple[int, dict]:

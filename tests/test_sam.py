@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT, SAMPLES, tree_digest
+from conftest import FIXTURES, ROOT, SAMPLES, one_function_app, tree_digest
 
 from sam_hook.build_output import BLOCKED_SUFFIX, source_code_dirs
 
@@ -156,23 +156,8 @@ def test_without_build_metadata_the_build_copy_is_analysed_without_vendored_pack
 def test_a_makefile_build_is_gated_on_what_it_built(tmp_path):
     """``BuildMethod: makefile`` deploys what the Makefile writes, not the source: here a harmless
     ``app.py`` in the source and a shell injection in the built one. The built code is analysed."""
-    app = tmp_path / "mk"
-    (app / "src").mkdir(parents=True)
-    (app / "template.yaml").write_text("""\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: src/
-      Handler: app.handler
-      Events: {Api: {Type: HttpApi, Properties: {Path: /run, Method: post}}}
-    Metadata:
-      BuildMethod: makefile
-""")
-    (app / "src" / "app.py").write_text('def handler(event, context):\n    return {"statusCode": 200}\n')
+    app = one_function_app(tmp_path / "mk", 'def handler(event, context):\n    return {"statusCode": 200}\n',
+                           "    Metadata:\n      BuildMethod: makefile\n")
     (app / "src" / "release.txt").write_text('import os\n\n\ndef handler(event, context):\n'
                                               '    os.system("echo " + event["body"])\n')
     (app / "src" / "Makefile").write_text("build-Fn:\n\tcp release.txt $(ARTIFACTS_DIR)/app.py\n")

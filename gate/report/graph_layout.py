@@ -124,13 +124,13 @@ def layout(labels: dict[str, str], edges: list[tuple[str, str]], widths_of: dict
 def _sugiyama(n: int, edges: list[tuple[int, int]]) -> tuple[list[list[float]], list[list[tuple[float, float]]]]:
     """(slot, layer) per vertex, and per edge the (slot, layer) of each layer it crosses.
 
-    Two passes: igraph layers the graph (breaking cycles), then lays out the graph with a dummy vertex
-    of our own wherever an edge spans layers, under those layers. The dummies' places are then known
-    by vertex id; igraph 1.0's own ``edge_routing`` does not list the bends in the order of the edges.
+    The layers come first (``_layers``), then igraph lays out the graph with a dummy vertex of our own
+    wherever an edge spans layers, under those layers. The dummies' places are then known by vertex
+    id; igraph 1.0's own ``edge_routing`` does not list the bends in the order of the edges.
     """
     if n == 0:
         return [], []
-    layers = [round(c[1]) for c in igraph.Graph(n=n, edges=edges, directed=True).layout_sugiyama(hgap=1, vgap=1)]
+    layers = _layers(n, edges)
     ext_layers, ext_edges, chains = list(layers), [], []
     for a, b in edges:
         step = 1 if layers[b] > layers[a] else -1
@@ -147,6 +147,22 @@ def _sugiyama(n: int, edges: list[tuple[int, int]]) -> tuple[list[list[float]], 
                                                                       maxiter=200)], ext_edges, n)
     bends = [[(coords[d][0], coords[d][1]) for d in chain[1:-1]] for chain in chains]
     return coords[:n], bends
+
+
+def _layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """Longest-path layers of the graph with igraph's Eades-Lin-Smyth feedback arc set reversed (what
+    ``layout_sugiyama`` does when it is given no layers). Done here because igraph 1.0.0's own
+    layering crashes the process now and then (a segmentation fault, about once in a few thousand
+    random graphs here); given the layers, its layout ran 40,000 random graphs without one."""
+    graph = igraph.Graph(n=n, edges=edges, directed=True)
+    backwards = set(graph.feedback_arc_set(method="eades"))
+    dag = igraph.Graph(n=n, edges=[(b, a) if i in backwards else (a, b) for i, (a, b) in enumerate(edges)],
+                       directed=True)
+    layers = [0] * n
+    for v in dag.topological_sorting():
+        for w in dag.successors(v):
+            layers[w] = max(layers[w], layers[v] + 1)
+    return layers
 
 
 def _siblings_in_order(coords: list[list[float]], edges: list[tuple[int, int]], n: int) -> list[list[float]]:
