@@ -952,6 +952,20 @@ _RESOLVED_FORMS = {
 }
 
 
+_MORE_SINKS = {
+    "Execvp": "import os\n\n\ndef handler(event, context):\n    os.execvp('sh', ['sh', '-c', event['body']])\n",
+    "Spawnlp": "import os\n\n\ndef handler(event, context):\n"
+               "    os.spawnlp(os.P_WAIT, 'sh', 'sh', '-c', event['body'])\n",
+    "PtySpawn": "import pty\n\n\ndef handler(event, context):\n    pty.spawn(['sh', '-c', event['body']])\n",
+    "AsyncShell": "import asyncio\n\n\nasync def run(cmd):\n    await asyncio.create_subprocess_shell(cmd)\n\n\n"
+                  "def handler(event, context):\n    asyncio.run(run(event['body']))\n",
+    "RunPath": "import runpy\n\n\ndef handler(event, context):\n    runpy.run_path(event['body'])\n",
+    "ModuleAlias": "import subprocess\n\nrun = subprocess.run\n\n\ndef handler(event, context):\n"
+                   "    run(event['body'], shell=True)\n",
+}
+_RESOLVED_FORMS.update(_MORE_SINKS)
+
+
 def _every_form_flows(out: str) -> None:
     for fid in _RESOLVED_FORMS:
         assert f"HttpApi → {fid} → " in out, (fid, out[-2000:])
@@ -960,7 +974,9 @@ def _every_form_flows(out: str) -> None:
 @case("dynamic-names-given-as-constants-are-followed", 1, check=_every_form_flows)
 def _(d: Path) -> None:
     """getattr/__import__/importlib/sys.modules/vars/__dict__ with a constant, an NFKC-equivalent
-    identifier, and sinks in branches the type checker decides statically: each a flow, one Pysa run."""
+    identifier, sinks in branches the type checker decides statically, programs started without a
+    shell (exec*, spawn*, pty, asyncio), runpy, and a module-level alias of a sink: each a flow, one
+    Pysa run."""
     sam(d, {fid: f"{fid.lower()}/" for fid in _RESOLVED_FORMS})
     for fid, code in _RESOLVED_FORMS.items():
         write(d / fid.lower() / "app.py", code)
@@ -986,6 +1002,18 @@ def handler(event, context):
     boto3.client(os.environ["SERVICE"]).put_object(Bucket="b", Key=event["body"], Body=b"")
     botocore.session.get_session().create_client("s3")
     getattr(table, name)(Item={"pk": event["body"]})
+
+
+OPS = {"run": os.system}
+
+
+class Runner:
+    run = os.system
+
+
+def later(event, context):
+    f = getattr
+    f(os, "system")(event["body"])
 """
 
 
@@ -993,9 +1021,12 @@ def handler(event, context):
       err=("app.py:13: getattr(os, <computed name>)", "app.py:14: __import__(<computed name>)",
            "app.py:15: importlib.import_module(<computed name>)", "app.py:16: sys.modules[<computed name>]",
            "app.py:17: boto3.client(<computed service>)", "app.py:18: botocore create_client",
-           "app.py:19: getattr(table, <computed name>)", "the gate blocks (exit 2)"))
+           "app.py:19: getattr(table, <computed name>)", "app.py:22: os.system stored in a dict",
+           "app.py:26: os.system bound to a class attribute of Runner", "app.py:30: getattr used as a value",
+           "the gate blocks (exit 2)"))
 def _(d: Path) -> None:
-    """The same forms with a computed name: located problems, the scan is incomplete and blocks."""
+    """The same forms with a computed name, and sinks kept where calls through them are lost (in a
+    dict, as a class attribute, getattr itself as a value): located problems; the scan blocks."""
     sam(d, {"Fn": "src/"})
     write(d / "src" / "app.py", _COMPUTED)
 

@@ -23,9 +23,11 @@ from __future__ import annotations
 import ast
 import io
 import keyword
+import re
 import tokenize
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from gate.common.line_edits import Edit, apply_edits
 
@@ -142,6 +144,24 @@ class _Normaliser:
         made = self.made.get(expr.id)
         return made is not None and depth < 50 and self.sdk_object(made, depth + 1)
 
+    def sink_name(self, expr: ast.expr) -> str | None:
+        """``os.system`` (or ``system`` imported from os, or ``eval``) as a modelled sink, else None."""
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            module = self.module_of(expr.value)
+            name = f"{module}.{expr.attr}" if module else None
+        elif isinstance(expr, ast.Name):
+            module_attr = self.attrs.get(expr.id)
+            name = ".".join(module_attr) if module_attr else expr.id
+        else:
+            return None
+        if name is None:
+            return None
+        # the modules the models name differ from the ones code imports: pickle is _pickle, requests.get
+        # is requests.api.get
+        seen = {name, "_" + name if name.startswith("pickle.") else name,
+                name.replace("requests.", "requests.api.", 1)}
+        return name if seen & SINK_CALLABLES else None
+
     def _is(self, func: ast.expr, module: str, attr: str) -> bool:
         if isinstance(func, ast.Attribute):
             return func.attr == attr and self.module_of(func.value) == module
@@ -222,6 +242,43 @@ def _nfkc_edits(source: str) -> list[Edit]:
     return edits
 
 
+def _alias_imports(n: _Normaliser, body: list[ast.stmt]) -> list[Edit]:
+    """``run = subprocess.run`` at module level is ``from subprocess import run as run``: the same
+    binding, which the type checker follows into the call graph (an assigned module attribute it
+    does not, so calls through the name were lost). A sink bound to a class attribute is reported."""
+    edits = []
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):  # a class attribute bound to a sink: calls through it are lost
+            for inner in stmt.body:
+                name = n.sink_name(inner.value) if isinstance(inner, ast.Assign) else None
+                if name:
+                    n.cannot(inner, f"{name} bound to a class attribute of {stmt.name}",
+                             "calls through the attribute are not followed")
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Attribute) and _one_line(stmt)):
+            continue
+        chain, node = [], stmt.value
+        while isinstance(node, ast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        module = n.module_of(node)
+        if module is None or not isinstance(node, ast.Name):
+            continue
+        path = ".".join([module, *reversed(chain[1:])])
+        edits.append(Edit(*_span(stmt), f"from {path} import {chain[0]} as {stmt.targets[0].id}"))
+    return edits
+
+
+def _sink_callables() -> frozenset[str]:
+    """The plain functions the bundled models make sinks (``os.system``, ``eval``), read from them."""
+    models = Path(__file__).resolve().parents[1] / "pysa_data" / "sinks_sources.pysa"
+    names = re.findall(r"^def ([\w.]+)\((?=.*TaintSink)", models.read_text(encoding="utf-8"), re.MULTILINE)
+    return frozenset(n for n in names if not n.endswith("__init__") and n.count(".") <= 2)
+
+
+SINK_CALLABLES = _sink_callables()
+
+
 def _lambda_defs(tree: ast.Module) -> list[Edit]:
     """``name = lambda a, b: expr`` at module level is ``def name(a, b): return expr``: a handler
     bound so gets its model like any def (``gate/pyast/handlers.py``)."""
@@ -243,7 +300,7 @@ def _lambda_defs(tree: ast.Module) -> list[Edit]:
 def normalise(source: str, tree: ast.Module) -> tuple[str, list[Unresolved]]:
     """The source as the interpreter reads it (same lines), and what could not be resolved."""
     n = _Normaliser(tree)
-    n.edits += _lambda_defs(tree)
+    n.edits += _lambda_defs(tree) + _alias_imports(n, tree.body)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             n.call(node)
@@ -251,6 +308,17 @@ def normalise(source: str, tree: ast.Module) -> tuple[str, list[Unresolved]]:
             n.subscript(node)
         elif isinstance(node, ast.If | ast.IfExp):
             n.branch(node.test)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict | ast.List | ast.Tuple | ast.Set):
+            for item in [*node.values] if isinstance(node, ast.Dict) else node.elts:
+                name = n.sink_name(item)
+                if name:
+                    n.cannot(item, f"{name} stored in a {type(node).__name__.lower()}",
+                             "calls through the container are not followed")
+        elif (isinstance(node, ast.Name) and node.id in ("getattr", "__import__") and id(node) not in called
+              and isinstance(node.ctx, ast.Load) and node.id not in n.modules and node.id not in n.attrs):
+            n.cannot(node, f"{node.id} used as a value", "what it is later called with cannot be told")
     edits = _nfkc_edits(source) + n.edits
     if not edits:
         return source, n.unresolved

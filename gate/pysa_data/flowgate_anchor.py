@@ -1,10 +1,13 @@
 """Imports every module the curated models name, so model verification always finds them."""
 
+import asyncio.subprocess  # noqa: F401
 import builtins  # noqa: F401
 import http.client  # noqa: F401
 import marshal  # noqa: F401
 import os  # noqa: F401
 import pickle  # noqa: F401
+import pty  # noqa: F401
+import runpy  # noqa: F401
 import shlex  # noqa: F401
 import sqlite3  # noqa: F401
 import subprocess  # noqa: F401
