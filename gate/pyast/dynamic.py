@@ -8,14 +8,18 @@ writes and the copy gives Pysa the calls that really run:
 * a name given as a constant is written as the name: ``getattr(os, "system")`` → ``(os).system``,
   ``__import__("os")`` and ``importlib.import_module("os")`` → ``os`` (imported), ``sys.modules["os"]``,
   ``vars(os)["system"]``, ``os.__dict__["system"]``;
-* ``handler = lambda event, context: ...`` at module level is written as a ``def``;
+* ``handler = lambda event, context: ...`` at module level is written as a ``def``, and
+  ``run = subprocess.run`` as ``from subprocess import run as run`` (pyrefly follows an import into
+  the call graph, not an assigned module attribute);
 * a branch the type checker decides statically (``TYPE_CHECKING``, ``sys.version_info``,
   ``sys.platform``, ``os.name``) gets a test it cannot decide, so both branches are analysed.
 
-What cannot be resolved — the same forms with a computed name, a boto3 client or resource whose
-service is computed, a ``botocore`` client — is returned as ``Unresolved``: located code the gate
-cannot follow, which makes the scan incomplete (it blocks by default), never a silent pass. Every
-edit keeps each line where it was.
+What cannot be resolved is returned as ``Unresolved``: located code the gate cannot follow, which
+makes the scan incomplete (it blocks by default), never a silent pass — the same forms with a
+computed name, a boto3 client or resource whose service is computed, a ``botocore`` client, an SDK
+method fetched with a computed ``getattr``, a modelled sink kept where calls through it are lost
+(in a dict, list, tuple or set; as a class attribute), and ``getattr``/``__import__`` used as
+values. Every edit keeps each line where it was.
 """
 
 from __future__ import annotations

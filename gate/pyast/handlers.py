@@ -45,9 +45,23 @@ def _binds(stmt: ast.stmt, name: str) -> bool:
     return False
 
 
+def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module-level statements in source order, those inside ``if``/``try``/``with`` blocks included
+    (a handler defined under ``try:`` or ``if os.environ[...]:`` is still a module attribute)."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        out.append(stmt)
+        if isinstance(stmt, ast.If | ast.With | ast.AsyncWith | ast.Try | ast.TryStar):
+            for field in ("body", "orelse", "finalbody"):
+                out += _module_level(getattr(stmt, field, []) or [])
+            for handler in getattr(stmt, "handlers", []) or []:
+                out += _module_level(handler.body)
+    return out
+
+
 def _binding(module: ModuleIndex, name: str) -> ast.stmt | None:
     """The last module-level statement that binds ``name``."""
-    return next((stmt for stmt in reversed(module.tree.body) if _binds(stmt, name)), None)
+    return next((stmt for stmt in reversed(_module_level(module.tree.body)) if _binds(stmt, name)), None)
 
 
 def resolve_handler(module: ModuleIndex, name: str, depth: int = 0) -> HandlerTarget | str:
