@@ -1147,6 +1147,13 @@ suppressions:
     write(d.parent / "floor.yml", "version: 1\nextends: default\nfloor: {suppressions: expiring, max_days: 30}\n")
 
 
+@case("python-expression-50k-terms-deep", 2, err=("app.py: Python expression nested too deeply to parse",))
+def _(d: Path) -> None:
+    """``X = 1+1+...`` with 50,000 terms is valid Python that CPython's parser cannot build a tree for."""
+    sam(d, {"Fn": "src/"})
+    write(d / "src" / "app.py", VULNERABLE + "X = " + "+".join(["1"] * 50_000) + "\n")
+
+
 @case("yaml-alias-to-a-large-scalar-repeated", 2, err=("template.yaml: template expands to more than 32 MiB",))
 def _(d: Path) -> None:
     """1 MiB behind one anchor, referenced 5000 times: 5 GB once expanded. Refused unexpanded."""

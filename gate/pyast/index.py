@@ -61,13 +61,15 @@ class ModuleIndex:
             self.tree = ast.parse(source, filename=str(path))
         except SyntaxError as exc:
             raise GateInputError(f"Python syntax error: {exc.msg}", f"{path}:{exc.lineno}") from None
+        except (RecursionError, MemoryError):  # `1+1+...` 50,000 terms: CPython's own parser gives up
+            raise GateInputError("Python expression nested too deeply to parse", str(path)) from None
         # Read as the interpreter runs it (gate/pyast/dynamic.py): every stage and the copy see this text.
         normal, self.unresolved = normalise(source, self.tree)
         if normal != source:
             try:
                 self.tree = ast.parse(normal, filename=str(path))
                 source = normal
-            except SyntaxError:  # a normalisation bug must not hide the module: analyse it as written
+            except (SyntaxError, RecursionError):  # a normalisation bug must not hide the module
                 pass
         self.source = source
         self.imports: dict[str, tuple[str, str | None]] = {}  # local name -> (module, attribute)
