@@ -10,18 +10,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from scale import _HEAD, _S3, _SQS, _STREAM  # noqa: E402
 from scale import _PLAIN as _PLAIN_HANDLER  # noqa: E402
-from scale import _S3, _SQS, _STREAM  # noqa: E402
 
 DOMAINS = ["Orders", "Invoices", "Shipments", "Payments", "Refunds", "Customers", "Catalog", "Reviews"]
-
-_HEAD = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Globals:
-  Function: {Runtime: python3.12, Handler: app.handler, Timeout: 10}
-Resources:
-"""
 
 _INGEST = '''\
 import json
@@ -38,7 +30,8 @@ def handler(event, context):
     s3.put_object(Bucket=os.environ["BUCKET"], Key=key, Body=json.dumps(order))
     return {"statusCode": 202, "body": json.dumps({"key": key})}
 '''
-# The S3, SQS, stream and plain handlers are the scale benchmark's (benchmarks/scale.py): one
+# The template head and the S3, SQS, stream and plain handlers are the scale benchmark's
+# (benchmarks/scale.py): one
 # realistic set of handlers for both; this app differs in its names and in which pipelines flow.
 _TRANSFORM, _PERSIST, _ARCHIVE, _PLAIN = _S3, _SQS, _STREAM, _PLAIN_HANDLER
 

@@ -1189,6 +1189,9 @@ def test_corpus_case(name, tmp_path, capsys, monkeypatch):
     project.mkdir()
     spec.build(project)
     before = tree_digest(project)
+    scratch = tmp_path / "scratch"  # the copy's parent: nothing may be left in it afterwards
+    scratch.mkdir()
+    monkeypatch.setenv("FLOWGATE_TMPDIR", str(scratch))
     for key, value in spec.env.items():
         monkeypatch.setenv(key, value)
     started = time.monotonic()
@@ -1209,6 +1212,7 @@ def test_corpus_case(name, tmp_path, capsys, monkeypatch):
     if spec.check:
         spec.check(captured.out)
     assert tree_digest(project) == before, "the project tree was modified"
+    assert not any(scratch.iterdir()), f"scratch left behind: {sorted(p.name for p in scratch.iterdir())}"
 
 
 def test_json_report_says_incomplete(tmp_path, capsys):
