@@ -10,6 +10,7 @@ known to hold that JSON (a body built with ``json.dumps``). The answer is three-
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,3 +132,17 @@ def _compact(value: Any) -> str:
     except (TypeError, ValueError):
         text = str(value)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def rule_pattern(properties: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``EventPattern`` of an ``AWS::Events::Rule`` (JSON text parsed), or ``None`` when the rule
+    has none (a schedule fires on time, not on events) or is ``DISABLED`` (it matches nothing)."""
+    if str(properties.get("State", "ENABLED")).upper() == "DISABLED":
+        return None
+    pattern = properties.get("EventPattern")
+    if isinstance(pattern, str):
+        try:
+            pattern = json.loads(pattern)
+        except ValueError:
+            return None
+    return pattern if isinstance(pattern, dict) else None

@@ -8,11 +8,10 @@ default bus, which has no resource in the template: the gate adds one, named ``d
 from __future__ import annotations
 
 import ast
-import json
 from typing import Any
 
 from gate.common.aws import ACCOUNT, REGION
-from gate.common.event_patterns import UNKNOWN_VALUE, JsonText, match_any
+from gate.common.event_patterns import UNKNOWN_VALUE, JsonText, match_any, rule_pattern
 from gate.common.intrinsics import literal
 from gate.model.types import Resource, Trigger
 from gate.pyast.resolve import call_argument, definition, resolve_str, static_value
@@ -50,14 +49,9 @@ class EventBridge(Service):
             if res.type != "AWS::Events::Rule":
                 continue
             props = res.properties
-            pattern = props.get("EventPattern")
-            if isinstance(pattern, str):
-                try:
-                    pattern = json.loads(pattern)
-                except ValueError:
-                    pattern = None
-            if not isinstance(pattern, dict) or str(props.get("State", "ENABLED")).upper() == "DISABLED":
-                continue  # schedules fire on time, not on put_events
+            pattern = rule_pattern(props)
+            if pattern is None:
+                continue  # schedules fire on time, not on put_events; a disabled rule matches nothing
             bus = self._bus(ctx, props.get("EventBusName"))
             if bus is None:
                 continue

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from gate.common.event_patterns import rule_pattern
 from gate.model.types import Resource, Trigger
 from gate.pyast.resolve import call_argument, resolve_str
 from gate.pyast.types import UNKNOWN
@@ -210,13 +210,8 @@ def _eventbridge_edges(ctx: ServiceContext, bucket: Resource) -> list[Trigger]:
         bus = rule.properties.get("EventBusName")
         if bus not in (None, "default"):
             continue
-        pattern = rule.properties.get("EventPattern")
-        if isinstance(pattern, str):
-            try:
-                pattern = json.loads(pattern)
-            except ValueError:
-                continue
-        if not isinstance(pattern, dict) or not _accepts(pattern.get("source"), "aws.s3"):
+        pattern = rule_pattern(rule.properties)  # None for a DISABLED rule
+        if pattern is None or not _accepts(pattern.get("source"), "aws.s3"):
             continue
         detail = pattern.get("detail") if isinstance(pattern.get("detail"), dict) else {}
         wanted = (detail.get("bucket") or {}).get("name") if isinstance(detail.get("bucket"), dict) else None
