@@ -65,8 +65,12 @@ def _entry(g: Graph, kind: str, via: str) -> str:
     return g.node(f"entry:{kind}:{via}", "entry", f"{kind} {via}", (kind, via))
 
 
-def full_graph(result: ScanResult) -> Graph:
-    """Every function, entry, trigger, SDK write, stored content, and each flow's sink."""
+Paths = dict[int, list[tuple[str, str, str]]]  # finding index -> its edges (from, to, kind), in order
+
+
+def full_graph(result: ScanResult) -> tuple[Graph, Paths]:
+    """Every function, entry, trigger, SDK write, stored content, and each flow's sink; and each
+    finding's path in it."""
     model = result.model
     g = Graph()
     for fn in model.functions.values():
@@ -98,10 +102,7 @@ def full_graph(result: ScanResult) -> Graph:
         if f"res:{key}" in g.nodes:
             g.edge(g.node(f"entry:outside:{key}", "entry", "outside writers", ("entry", "outside writers")),
                    f"res:{key}", "write")
-    for f in result.findings:
-        for a, b, kind in flow_path(g, f, model):
-            g.edge(a, b, kind)
-    return g
+    return g, _with_flows(g, result)
 
 
 def flow_path(g: Graph, f: Finding, model: AppModel) -> list[tuple[str, str, str]]:
@@ -128,17 +129,22 @@ def flow_path(g: Graph, f: Finding, model: AppModel) -> list[tuple[str, str, str
     return edges
 
 
-def flows_graph(result: ScanResult) -> tuple[Graph, dict[int, list[tuple[str, str, str]]]]:
+def flows_graph(result: ScanResult) -> tuple[Graph, Paths]:
     """Only what the findings pass through, and each finding's path in it."""
     g = Graph()
+    return g, _with_flows(g, result)
+
+
+def _with_flows(g: Graph, result: ScanResult) -> Paths:
+    """Each finding's path, drawn into ``g`` (an edge already there keeps its kind)."""
     paths = {i: flow_path(g, f, result.model) for i, f in enumerate(result.findings)}
     for path in paths.values():
         for a, b, kind in path:
             g.edge(a, b, kind)
-    return g, paths
+    return paths
 
 
-def render_svg(g: Graph, paths: dict[int, list[tuple[str, str, str]]], findings: list[Finding],
+def render_svg(g: Graph, paths: Paths, findings: list[Finding],
                numbers: dict[int, int], svg_id: str, fit: bool) -> str:
     """One graph as SVG. ``numbers`` are the flows' numbers in the report (1 = first listed);
     ``fit`` shrinks a wide picture to the page instead of scrolling it."""

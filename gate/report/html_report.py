@@ -11,7 +11,7 @@ from gate import __version__
 from gate.findings.types import Finding
 from gate.model.types import AppModel
 from gate.policy.rules import SEVERITIES
-from gate.report.html_graph import flow_path, flows_graph, full_graph, render_svg
+from gate.report.html_graph import flows_graph, full_graph, render_svg
 from gate.report.paths import rel
 from gate.report.snippets import source_lines
 from gate.report.text import chain
@@ -31,8 +31,7 @@ def _graphs(result: ScanResult, numbers: dict[int, int]) -> str:
                      'its sink (#n is the flow\'s number below); red: blocking. Every box is a link to its flow; '
                      '“Trace” on a flow dims the rest.</p>'
                      f'<div class="graph-box" id="flows-box">{svg}</div>')
-    full = full_graph(result)
-    paths = {i: flow_path(full, f, result.model) for i, f in enumerate(findings)}
+    full, paths = full_graph(result)
     functions = sum(1 for node in full.nodes.values() if node.kind in ("function", "skipped"))
     opened = " open" if functions <= _FOLD_AT or not findings else ""
     parts.append(f'<details class="full"{opened}><summary><h2>Full event graph</h2> '
