@@ -20,7 +20,6 @@ from gate.model.types import AppModel, Function
 from gate.plan.types import CodeRootPlan, ContentPlan, Plan
 from gate.policy.rules import Rule
 from gate.policy.types import Policy
-from gate.pyast.handlers import HandlerTarget, resolve_handler
 
 _FIRST_CODE = 90000  # content-leg rule codes: far above policy rule codes
 
@@ -63,9 +62,7 @@ def _app_models(model: AppModel, plan: Plan, app: InstrumentedApp, policy: Polic
         if not entries:
             continue
         fn0, root0 = entries[0]
-        module = root0.handler_module(fn0)
-        target = resolve_handler(module, fn0.handler_function) if module and fn0.handler_function else None
-        assert isinstance(target, HandlerTarget), "the plan leaves out functions whose handler cannot be told"
+        target = root0.handlers[fn0.key]
         callable_name = f"{root0.package}.{target.module.dotted}.{target.qualname}"
         if callable_name != dotted:  # a method, a partial's function, an import: findings name it so
             app.handlers.setdefault(callable_name, []).extend(fn.key for fn, _root in users)

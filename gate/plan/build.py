@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gate.model.types import AppModel, Trigger
 from gate.plan.argv_calls import argv_sites
-from gate.plan.code_roots import _code_root, _handler_problem, _template_of, is_code_location, skipped_imports
+from gate.plan.code_roots import _code_root, _handler_target, _template_of, is_code_location, skipped_imports
 from gate.plan.content import plan_content, read_api
 from gate.plan.reach import reachable_scopes, reached_by
 from gate.plan.targets import iam_check, names, target_resources
@@ -43,10 +43,11 @@ def build_plan(model: AppModel) -> Plan:
             root = _code_root(fn.code_dir, len(roots) + len(layers), file_problems,
                               model.stack(fn.stack).project)
             roots[fn.code_dir] = root
-        problem = _handler_problem(model, fn, root, file_problems)
-        if problem is not None:
-            function_problems[fn.key] = problem
+        target = _handler_target(model, fn, root, file_problems)
+        if isinstance(target, str):
+            function_problems[fn.key] = target
             continue
+        root.handlers[fn.key] = target
         root.functions.append(fn)
         for layer_dir in fn.layer_dirs:
             layer = layers.get(layer_dir)

@@ -16,7 +16,7 @@ from pathlib import Path
 from gate.common.errors import GateInputError
 from gate.model.types import AppModel, Function
 from gate.plan.types import CodeRootPlan
-from gate.pyast.handlers import resolve_handler
+from gate.pyast.handlers import HandlerTarget, resolve_handler
 from gate.pyast.index import MAX_SOURCE_BYTES, CodeRoot, ModuleIndex
 from gate.pyast.zipped import archive_of, has_directory, is_archive, members, read_member
 from gate.services.registry import CATALOGUE
@@ -206,9 +206,9 @@ def shadowing_modules(root: CodeRootPlan) -> list[Path]:
     return out
 
 
-def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_problems: dict[Path, str]
-                     ) -> str | None:
-    """Why ``fn``'s handler cannot be analysed (a located message), or ``None``."""
+def _handler_target(model: AppModel, fn: Function, root: CodeRootPlan, file_problems: dict[Path, str]
+                    ) -> HandlerTarget | str:
+    """The Python function ``fn``'s handler runs, or why it cannot be analysed (a located message)."""
     assert fn.handler_file and fn.handler_function
     where = _template_of(model, fn)
     shadows = shadowing_modules(root)
@@ -225,4 +225,4 @@ def _handler_problem(model: AppModel, fn: Function, root: CodeRootPlan, file_pro
     if module is None:
         return f"handler module {fn.handler_file} is not importable Python ({path})"
     target = resolve_handler(module, fn.handler_function)
-    return f"{target} ({where})" if isinstance(target, str) else None
+    return f"{target} ({where})" if isinstance(target, str) else target

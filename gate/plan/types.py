@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from gate.model.types import AppModel, Function, Trigger
+from gate.pyast.handlers import HandlerTarget
 from gate.pyast.index import CodeRoot, ModuleIndex, Scope
 from gate.pyast.regex_guards import Validation
 from gate.pyast.types import Handle, Sym
@@ -97,6 +98,8 @@ class CodeRootPlan:
     # role decide its writes); no handler lives here. A function root lists the layers it uses.
     layer: bool = False
     layers: list[CodeRootPlan] = field(default_factory=list)
+    # function key -> the Python function its handler runs and where the event arrives (resolved once)
+    handlers: dict[str, HandlerTarget] = field(default_factory=dict)
 
     def handler_module(self, fn: Function) -> ModuleIndex | None:
         assert fn.handler_file
