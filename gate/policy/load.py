@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import json
 import os
 import re
@@ -73,11 +74,16 @@ def validate(data: Any, where: str) -> None:
 
 def check_policy_file(path: Path) -> Policy:
     """Validate and compile a policy file (``flowgate policy check``)."""
+    return _checked_file(path, "policy file not found")[1]
+
+
+def _checked_file(path: Path, missing: str) -> tuple[Any, Policy]:
+    """A policy file's data (validated) and its compiled policy."""
     if not path.is_file():
-        raise GateInputError("policy file not found", str(path))
+        raise GateInputError(missing, str(path))
     data = _read_yaml(path)
     validate(data, str(path))
-    return compile_policy(data, str(path))
+    return data, compile_policy(data, str(path))
 
 
 def find_policy(explicit: Path | None, project_dir: Path, floor: Path | None = None) -> Policy:
@@ -92,11 +98,8 @@ def find_policy(explicit: Path | None, project_dir: Path, floor: Path | None = N
     floor = floor or (Path(os.environ[FLOOR_ENV]) if os.environ.get(FLOOR_ENV) else None)
     if floor is None:
         return policy
-    if not floor.is_file():
-        raise GateInputError("policy floor not found (--policy-floor / $FLOWGATE_POLICY_FLOOR)", str(floor))
-    data = _read_yaml(floor)
-    validate(data, str(floor))
-    return apply_floor(policy, compile_policy(data, f"{floor}"), FloorDemands.from_policy_data(data))
+    data, floor_policy = _checked_file(floor, "policy floor not found (--policy-floor / $FLOWGATE_POLICY_FLOOR)")
+    return apply_floor(policy, floor_policy, FloorDemands.from_policy_data(data))
 
 
 def default_policy() -> Policy:
@@ -104,6 +107,12 @@ def default_policy() -> Policy:
     # the validator cost 0.08 s of every scan that has no policy file.
     data = _read_yaml(DEFAULT_POLICY_PATH)
     return compile_policy({"version": 1, "extends": "none", **data}, "bundled default")
+
+
+@functools.cache
+def _bundled_rule_names() -> tuple[str, ...]:
+    """The bundled policy's rule names: every compiled policy says which of them it does not enforce."""
+    return tuple(r["name"] for r in _read_yaml(DEFAULT_POLICY_PATH).get("rules", []))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -169,10 +178,9 @@ def compile_policy(data: dict[str, Any], origin: str) -> Policy:
                                      origin) from None
         suppressions.append(Suppression(s["rule"], s["reason"], s.get("function"), s.get("construct_path"),
                                         s.get("handler"), s.get("sink"), expires))
-    bundled = [r["name"] for r in _read_yaml(DEFAULT_POLICY_PATH).get("rules", [])]
     enforced = {r.name for r in rules}
     return Policy(
-        disabled=[name for name in bundled if name not in enforced],
+        disabled=[name for name in _bundled_rule_names() if name not in enforced],
         block_at=data.get("block_at", "high"), rules=rules,
         sanitizers=list(dict.fromkeys(data.get("sanitizers", []))),
         custom_sources=custom_sources, custom_sinks=custom_sinks, suppressions=suppressions, origin=origin,
