@@ -60,17 +60,39 @@ class Placement:
     across: bool = False  # layers top to bottom: the curves between layers leave and enter vertically
 
 
+@dataclass(frozen=True)
+class Arrangement:
+    """Where each box goes in layer and slot units, whichever way the picture is drawn."""
+
+    order: list[str]  # node ids, in natural label order
+    edges: list[tuple[str, str]]  # the edges drawn (no self-loops, no duplicates)
+    coords: list[list[float]]  # per node of ``order``: (slot, layer)
+    bends: list[list[tuple[float, float]]]  # per edge: the (slot, layer) of each layer it crosses
+
+
+def arrange(labels: dict[str, str], edges: list[tuple[str, str]]) -> Arrangement:
+    """The layering and ordering of ``labels`` (node id -> label, the sort order) and ``edges``."""
+    order = sorted(labels, key=lambda n: (natural_key(labels[n]), n))
+    index = {n: i for i, n in enumerate(order)}
+    kept = sorted({(a, b) for a, b in edges if a in index and b in index and a != b},
+                  key=lambda e: (index[e[0]], index[e[1]]))
+    coords, bends = _sugiyama(len(order), [(index[a], index[b]) for a, b in kept])
+    return Arrangement(order, kept, coords, bends)
+
+
 def layout(labels: dict[str, str], edges: list[tuple[str, str]], widths_of: dict[str, float] | None = None,
            across: bool = False) -> Placement:
     """Boxes for ``labels`` (node id -> label, the sort order) and routes for ``edges`` between them;
     a box is ``widths_of[node]`` wide, by default wide enough for its label on one line. Layers run
     left to right, or top to bottom when ``across`` (long chains of few branches fit a page that way)."""
     box_w = {n: (widths_of or {}).get(n) or box_width([labels[n]]) for n in labels}
-    order = sorted(labels, key=lambda n: (natural_key(labels[n]), n))
+    return place(arrange(labels, edges), box_w, across)
+
+
+def place(arranged: Arrangement, box_w: dict[str, float], across: bool = False) -> Placement:
+    """``arranged`` drawn with boxes ``box_w`` wide, layers left to right or (``across``) top to bottom."""
+    order, kept, coords, bends = arranged.order, arranged.edges, arranged.coords, arranged.bends
     index = {n: i for i, n in enumerate(order)}
-    kept = sorted({(a, b) for a, b in edges if a in index and b in index and a != b},
-                  key=lambda e: (index[e[0]], index[e[1]]))
-    coords, bends = _sugiyama(len(order), [(index[a], index[b]) for a, b in kept])
     layer_of = [round(c[1]) for c in coords]
     # u runs along the layers, v across them; a box's size along u and across v:
     size_u = {n: NODE_H if across else box_w[n] for n in order}
@@ -106,8 +128,8 @@ def layout(labels: dict[str, str], edges: list[tuple[str, str]], widths_of: dict
         la, lb = layer_of[index[a]], layer_of[index[b]]
         forward = la < lb
         ua, ub = start[la] + band[la] / 2, start[lb] + band[lb] / 2  # box centres along u
-        path = [(ua + size_u[a] / 2, ua + band[la] / 2) if forward else (ua - size_u[a] / 2, ua - band[la] / 2)]
-        runs = [(path[0], centre(coords[index[a]][0]))]
+        leave = (ua + size_u[a] / 2, ua + band[la] / 2) if forward else (ua - size_u[a] / 2, ua - band[la] / 2)
+        runs = [(leave, centre(coords[index[a]][0]))]
         for slot, layer in points:
             lo, hi = start[round(layer)], start[round(layer)] + band[round(layer)]
             runs.append(((lo, hi) if forward else (hi, lo), centre(slot)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from gate.findings.types import Finding
 from gate.model.types import AppModel
-from gate.report.graph_layout import NODE_H, box_width, layout, natural_key
+from gate.report.graph_layout import NODE_H, arrange, box_width, natural_key, place
 from gate.report.types import ScanResult
 from gate.services.registry import resource_label
 
@@ -161,10 +161,11 @@ def render_svg(g: Graph, paths: Paths, findings: list[Finding],
     for n, flows in on_node.items():
         if g.nodes[n].kind == "sink":  # the flows' numbers in the report, on the box itself
             lines[n][0] += " · " + " ".join(f"#{numbers[i]}" for i in sorted(flows, key=numbers.get))
-    labels, widths = {n: node.label for n, node in g.nodes.items()}, {n: box_width(ls) for n, ls in lines.items()}
-    placed = layout(labels, list(g.edges), widths)
+    arranged = arrange({n: node.label for n, node in g.nodes.items()}, list(g.edges))
+    widths = {n: box_width(ls) for n, ls in lines.items()}
+    placed = place(arranged, widths)
     if fit:  # long chains of few branches: top to bottom when that needs less shrinking to fit a page
-        down = layout(labels, list(g.edges), widths, across=True)
+        down = place(arranged, widths, across=True)
         if max(1.0, down.width / _PAGE_W) < max(1.0, placed.width / _PAGE_W):
             placed = down
     rank = {"": 0, " flowing": 1, " blocking": 2}
